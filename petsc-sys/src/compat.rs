@@ -1,0 +1,17 @@
+//! Constants bindgen cannot produce with the right type, and the differences
+//! between PETSc releases (3.18 to current), in one place.
+
+use crate::{PetscErrorCode, PetscInt};
+
+/// `PETSC_SUCCESS` is a cast macro from 3.19 on and absent before.
+pub const SUCCESS: PetscErrorCode = 0;
+/// Returned by our callbacks when Rust code failed; PETSc's own code for
+/// "user-provided function failed" (a macro in 3.18, an enum constant later).
+pub const ERR_USER: PetscErrorCode = crate::PETSC_ERR_USER as PetscErrorCode;
+/// Error code for errors raised on the Rust side of a call.
+pub const ERR_ARG_WRONG: PetscErrorCode = crate::PETSC_ERR_ARG_WRONG as PetscErrorCode;
+/// `PETSC_DECIDE` and `PETSC_DETERMINE`: untyped macros.
+pub const DECIDE: PetscInt = -1;
+pub const DETERMINE: PetscInt = -1;
+/// `PETSC_DEFAULT`, for tolerances left at PETSc's defaults.
+pub const DEFAULT: PetscInt = -2;

@@ -1,0 +1,355 @@
+//! Structured grids (DMDA) and their local patches as ndarray views.
+//!
+//! A rank owns a box of grid points, its patch; a ghosted (local) vector
+//! also holds the points around it that the stencil reads. Views index a
+//! patch in C order, `[j][i]` in 2-D and `[k][j][i]` in 3-D, counted from the
+//! patch's origin, which the view also gives so code can work in global
+//! grid indices.
+
+use std::marker::PhantomData;
+use std::ptr;
+
+use ndarray::{ArrayView, ArrayViewMut, Dimension, IxDyn};
+use petsc_sys as sys;
+
+use crate::vector::{ArrayRead, ArrayWrite};
+use crate::{Error, Mat, Petsc, PetscInt, Result, Vector, check, report_drop_error};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Boundary {
+    None,
+    Ghosted,
+    Mirror,
+    Periodic,
+}
+
+impl Boundary {
+    fn raw(self) -> sys::DMBoundaryType {
+        match self {
+            Boundary::None => sys::DM_BOUNDARY_NONE,
+            Boundary::Ghosted => sys::DM_BOUNDARY_GHOSTED,
+            Boundary::Mirror => sys::DM_BOUNDARY_MIRROR,
+            Boundary::Periodic => sys::DM_BOUNDARY_PERIODIC,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StencilType {
+    Star,
+    Box,
+}
+
+impl StencilType {
+    fn raw(self) -> sys::DMDAStencilType {
+        match self {
+            StencilType::Star => sys::DMDA_STENCIL_STAR,
+            StencilType::Box => sys::DMDA_STENCIL_BOX,
+        }
+    }
+}
+
+/// A box of grid points: first index and extent per direction (x, y, z).
+/// Unused directions have start 0 and extent 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Patch {
+    pub start: [usize; 3],
+    pub size: [usize; 3],
+}
+
+impl Patch {
+    pub fn len(&self) -> usize {
+        self.size.iter().product()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The global indices (x, y, z) past the patch's last point.
+    pub fn end(&self) -> [usize; 3] {
+        [0, 1, 2].map(|d| self.start[d] + self.size[d])
+    }
+}
+
+/// A DM; created as a DMDA in 2-D or 3-D.
+pub struct Dm<'p> {
+    raw: sys::DM,
+    _petsc: PhantomData<&'p ()>,
+}
+
+/// Sizes of a DMDA as PETSc decided them after set-up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DaInfo {
+    pub dim: usize,
+    /// Grid points per direction (x, y, z); 1 for unused directions.
+    pub points: [usize; 3],
+    /// Processes per direction.
+    pub processes: [usize; 3],
+}
+
+impl<'p> Dm<'p> {
+    /// A 2-D DMDA of `points` (x, y) with `dof` unknowns per point and a
+    /// stencil of `width`; PETSc picks the process grid. Not set up yet, so
+    /// options (`-da_grid_x`, `-da_processors_x`...) can still change it.
+    pub fn da_2d(
+        petsc: &'p Petsc<'_>,
+        boundary: [Boundary; 2],
+        stencil: StencilType,
+        points: [PetscInt; 2],
+        dof: PetscInt,
+        width: PetscInt,
+    ) -> Result<Self> {
+        let mut raw = ptr::null_mut();
+        let decide = sys::compat::DECIDE;
+        // SAFETY: valid communicator; null ownership ranges let PETSc decide.
+        check(unsafe {
+            sys::DMDACreate2d(
+                petsc.comm(),
+                boundary[0].raw(),
+                boundary[1].raw(),
+                stencil.raw(),
+                points[0],
+                points[1],
+                decide,
+                decide,
+                dof,
+                width,
+                ptr::null(),
+                ptr::null(),
+                &mut raw,
+            )
+        })?;
+        Ok(Dm { raw, _petsc: PhantomData })
+    }
+
+    /// The 3-D counterpart of [`Dm::da_2d`].
+    pub fn da_3d(
+        petsc: &'p Petsc<'_>,
+        boundary: [Boundary; 3],
+        stencil: StencilType,
+        points: [PetscInt; 3],
+        dof: PetscInt,
+        width: PetscInt,
+    ) -> Result<Self> {
+        let mut raw = ptr::null_mut();
+        let decide = sys::compat::DECIDE;
+        // SAFETY: as in da_2d.
+        check(unsafe {
+            sys::DMDACreate3d(
+                petsc.comm(),
+                boundary[0].raw(),
+                boundary[1].raw(),
+                boundary[2].raw(),
+                stencil.raw(),
+                points[0],
+                points[1],
+                points[2],
+                decide,
+                decide,
+                decide,
+                dof,
+                width,
+                ptr::null(),
+                ptr::null(),
+                ptr::null(),
+                &mut raw,
+            )
+        })?;
+        Ok(Dm { raw, _petsc: PhantomData })
+    }
+
+    pub(crate) fn raw(&self) -> sys::DM {
+        self.raw
+    }
+
+    pub fn set_from_options(&mut self) -> Result<()> {
+        // SAFETY: valid DM.
+        check(unsafe { sys::DMSetFromOptions(self.raw) })
+    }
+
+    /// Distributes the grid; required before any other use (PETSc >= 3.8).
+    pub fn set_up(&mut self) -> Result<()> {
+        // SAFETY: valid DM.
+        check(unsafe { sys::DMSetUp(self.raw) })
+    }
+
+    pub fn info(&self) -> Result<DaInfo> {
+        let mut dim: PetscInt = 0;
+        let (mut mx, mut my, mut mz) = (0 as PetscInt, 0 as PetscInt, 0 as PetscInt);
+        let (mut px, mut py, mut pz) = (0 as PetscInt, 0 as PetscInt, 0 as PetscInt);
+        // SAFETY: valid DMDA; unwanted outputs are null.
+        check(unsafe {
+            sys::DMDAGetInfo(
+                self.raw, &mut dim, &mut mx, &mut my, &mut mz, &mut px, &mut py, &mut pz,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        })?;
+        let dim = dim as usize;
+        let one_beyond = |d: usize, v: PetscInt| if d < dim { v as usize } else { 1 };
+        Ok(DaInfo {
+            dim,
+            points: [one_beyond(0, mx), one_beyond(1, my), one_beyond(2, mz)],
+            processes: [one_beyond(0, px), one_beyond(1, py), one_beyond(2, pz)],
+        })
+    }
+
+    /// The points this rank owns.
+    pub fn corners(&self) -> Result<Patch> {
+        self.patch(false)
+    }
+
+    /// The points of this rank's ghosted (local) vectors.
+    pub fn ghost_corners(&self) -> Result<Patch> {
+        self.patch(true)
+    }
+
+    fn patch(&self, ghosted: bool) -> Result<Patch> {
+        let mut s = [0 as PetscInt; 3];
+        let mut n = [0 as PetscInt; 3];
+        let [sx, sy, sz] = &mut s;
+        let [nx, ny, nz] = &mut n;
+        // SAFETY: valid DMDA, out-pointers.
+        check(unsafe {
+            if ghosted {
+                sys::DMDAGetGhostCorners(self.raw, sx, sy, sz, nx, ny, nz)
+            } else {
+                sys::DMDAGetCorners(self.raw, sx, sy, sz, nx, ny, nz)
+            }
+        })?;
+        let dim = self.info()?.dim;
+        Ok(Patch {
+            start: [0, 1, 2].map(|d| if d < dim { s[d] as usize } else { 0 }),
+            size: [0, 1, 2].map(|d| if d < dim { n[d] as usize } else { 1 }),
+        })
+    }
+
+    /// A vector with one entry per owned point (what solvers work on).
+    pub fn global_vector(&self) -> Result<Vector<'p>> {
+        let mut raw = ptr::null_mut();
+        // SAFETY: valid, set-up DM.
+        check(unsafe { sys::DMCreateGlobalVector(self.raw, &mut raw) })?;
+        Ok(Vector::from_raw(raw))
+    }
+
+    /// A ghosted vector of this rank's points and their neighbours.
+    pub fn local_vector(&self) -> Result<Vector<'p>> {
+        let mut raw = ptr::null_mut();
+        // SAFETY: valid, set-up DM.
+        check(unsafe { sys::DMCreateLocalVector(self.raw, &mut raw) })?;
+        Ok(Vector::from_raw(raw))
+    }
+
+    /// A matrix with the DMDA's stencil preallocated (AIJ unless
+    /// `-dm_mat_type` says otherwise).
+    pub fn matrix(&self) -> Result<Mat<'p>> {
+        let mut raw = ptr::null_mut();
+        // SAFETY: valid, set-up DM.
+        check(unsafe { sys::DMCreateMatrix(self.raw, &mut raw) })?;
+        Ok(Mat::from_raw(raw))
+    }
+
+    /// Fills a ghosted vector from a global one (neighbours' values
+    /// included: this is the halo exchange).
+    pub fn global_to_local(&self, global: &Vector, local: &mut Vector) -> Result<()> {
+        // SAFETY: vectors of this DM (PETSc checks the sizes).
+        check(unsafe { sys::DMGlobalToLocalBegin(self.raw, global.raw(), sys::INSERT_VALUES, local.raw()) })?;
+        // SAFETY: as above, after Begin.
+        check(unsafe { sys::DMGlobalToLocalEnd(self.raw, global.raw(), sys::INSERT_VALUES, local.raw()) })
+    }
+
+    /// The patch a vector of this DM holds: owned points for a global vector,
+    /// owned and ghost points for a local one.
+    fn patch_of(&self, vec: &Vector) -> Result<Patch> {
+        let len = vec.local_size()?;
+        let owned = self.corners()?;
+        if len == owned.len() {
+            return Ok(owned);
+        }
+        let ghosted = self.ghost_corners()?;
+        if len == ghosted.len() {
+            return Ok(ghosted);
+        }
+        Err(Error::usage(format!("a vector of {len} local entries does not belong to this DMDA")))
+    }
+
+    /// Read access to a vector of this DM as an array over its patch.
+    pub fn view<'v, D: Dimension>(&self, vec: &'v Vector) -> Result<GridView<'v, D>> {
+        let patch = self.patch_of(vec)?;
+        check_dim::<D>(self.info()?.dim)?;
+        Ok(GridView { data: vec.read()?, patch, _dim: PhantomData })
+    }
+
+    /// Write access to a vector of this DM as an array over its patch.
+    pub fn view_mut<'v, D: Dimension>(&self, vec: &'v mut Vector) -> Result<GridViewMut<'v, D>> {
+        let patch = self.patch_of(vec)?;
+        check_dim::<D>(self.info()?.dim)?;
+        Ok(GridViewMut { data: vec.write()?, patch, _dim: PhantomData })
+    }
+}
+
+impl Drop for Dm<'_> {
+    fn drop(&mut self) {
+        // SAFETY: owned DM.
+        report_drop_error("DMDestroy", check(unsafe { sys::DMDestroy(&mut self.raw) }));
+    }
+}
+
+fn check_dim<D: Dimension>(dim: usize) -> Result<()> {
+    match D::NDIM {
+        Some(n) if n == dim => Ok(()),
+        _ => Err(Error::usage(format!("a {dim}-D DMDA viewed with {:?} dimensions", D::NDIM))),
+    }
+}
+
+/// C-order shape of a patch: (ny, nx) or (nz, ny, nx).
+fn shape<D: Dimension>(patch: &Patch) -> D {
+    let [nx, ny, nz] = patch.size;
+    let full = [nz, ny, nx];
+    let ndim = D::NDIM.expect("fixed dimension checked at view creation");
+    D::from_dimension(&IxDyn(&full[3 - ndim..])).expect("NDIM matches")
+}
+
+/// Read access to a DMDA vector's patch; the array is restored on drop.
+pub struct GridView<'v, D> {
+    data: ArrayRead<'v>,
+    patch: Patch,
+    _dim: PhantomData<D>,
+}
+
+impl<D: Dimension> GridView<'_, D> {
+    /// The patch in C order, indexed from its origin.
+    pub fn array(&self) -> ArrayView<'_, f64, D> {
+        ArrayView::from_shape(shape::<D>(&self.patch), &self.data).expect("patch size matches the vector")
+    }
+
+    pub fn patch(&self) -> Patch {
+        self.patch
+    }
+}
+
+/// Write access to a DMDA vector's patch; the array is restored on drop.
+pub struct GridViewMut<'v, D> {
+    data: ArrayWrite<'v>,
+    patch: Patch,
+    _dim: PhantomData<D>,
+}
+
+impl<D: Dimension> GridViewMut<'_, D> {
+    pub fn array(&self) -> ArrayView<'_, f64, D> {
+        ArrayView::from_shape(shape::<D>(&self.patch), &self.data).expect("patch size matches the vector")
+    }
+
+    pub fn array_mut(&mut self) -> ArrayViewMut<'_, f64, D> {
+        ArrayViewMut::from_shape(shape::<D>(&self.patch), &mut self.data).expect("patch size matches the vector")
+    }
+
+    pub fn patch(&self) -> Patch {
+        self.patch
+    }
+}

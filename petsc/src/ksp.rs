@@ -1,0 +1,136 @@
+//! Krylov solvers (KSP) and their preconditioners (PC).
+
+use std::marker::PhantomData;
+use std::ptr;
+
+use petsc_sys as sys;
+
+use crate::{Mat, Petsc, PetscInt, PetscReal, Result, Vector, c_string, check, from_c, report_drop_error};
+
+/// A linear solver. `'m` is how long the operators it uses live: PETSc keeps
+/// references to them, so they must outlive the solver.
+pub struct Ksp<'m> {
+    raw: sys::KSP,
+    _operators: PhantomData<&'m ()>,
+}
+
+/// Why a solve stopped, as PETSc says it (positive: converged, negative:
+/// diverged). Kept as PETSc's integer and name: new releases add reasons.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConvergedReason {
+    pub code: i32,
+    pub name: String,
+}
+
+impl ConvergedReason {
+    pub fn converged(&self) -> bool {
+        self.code > 0
+    }
+}
+
+impl<'m> Ksp<'m> {
+    pub fn new(petsc: &Petsc<'_>) -> Result<Self> {
+        let mut raw = ptr::null_mut();
+        // SAFETY: valid communicator, out-pointer.
+        check(unsafe { sys::KSPCreate(petsc.comm(), &mut raw) })?;
+        Ok(Ksp { raw, _operators: PhantomData })
+    }
+
+    /// The operator and the matrix preconditioners are built from.
+    pub fn set_operators(&mut self, a: &'m Mat<'_>, p: &'m Mat<'_>) -> Result<()> {
+        // SAFETY: valid KSP and Mats, which outlive self ('m).
+        check(unsafe { sys::KSPSetOperators(self.raw, a.raw(), p.raw()) })
+    }
+
+    pub fn set_type(&mut self, name: &str) -> Result<()> {
+        let name = c_string(name)?;
+        // SAFETY: valid KSP and type name.
+        check(unsafe { sys::KSPSetType(self.raw, name.as_ptr()) })
+    }
+
+    pub fn ksp_type(&self) -> Result<String> {
+        let mut name = ptr::null();
+        // SAFETY: valid KSP; the name is PETSc's.
+        check(unsafe { sys::KSPGetType(self.raw, &mut name) })?;
+        Ok(from_c(name))
+    }
+
+    fn pc(&self) -> Result<sys::PC> {
+        let mut pc = ptr::null_mut();
+        // SAFETY: valid KSP; the PC is owned by the KSP (not destroyed here).
+        check(unsafe { sys::KSPGetPC(self.raw, &mut pc) })?;
+        Ok(pc)
+    }
+
+    pub fn set_pc_type(&mut self, name: &str) -> Result<()> {
+        let name = c_string(name)?;
+        // SAFETY: valid PC and type name.
+        check(unsafe { sys::PCSetType(self.pc()?, name.as_ptr()) })
+    }
+
+    pub fn pc_type(&self) -> Result<String> {
+        let mut name = ptr::null();
+        // SAFETY: valid PC; the name is PETSc's.
+        check(unsafe { sys::PCGetType(self.pc()?, &mut name) })?;
+        Ok(from_c(name))
+    }
+
+    /// Applies `-ksp_*` and `-pc_*` options (and the prefix's, if any).
+    pub fn set_from_options(&mut self) -> Result<()> {
+        // SAFETY: valid KSP.
+        check(unsafe { sys::KSPSetFromOptions(self.raw) })
+    }
+
+    /// Builds the preconditioner; done by `solve` otherwise, but separately
+    /// it can be timed, and its failures told apart from the solve's.
+    pub fn set_up(&mut self) -> Result<()> {
+        // SAFETY: valid KSP with operators.
+        check(unsafe { sys::KSPSetUp(self.raw) })
+    }
+
+    /// Solves A x = b, with x as initial guess when `-ksp_initial_guess_nonzero`.
+    pub fn solve(&mut self, b: &Vector, x: &mut Vector) -> Result<()> {
+        // SAFETY: valid KSP and Vecs (PETSc checks layouts).
+        check(unsafe { sys::KSPSolve(self.raw, b.raw(), x.raw()) })
+    }
+
+    pub fn iterations(&self) -> Result<usize> {
+        let mut its: PetscInt = 0;
+        // SAFETY: valid KSP, out-pointer.
+        check(unsafe { sys::KSPGetIterationNumber(self.raw, &mut its) })?;
+        Ok(its as usize)
+    }
+
+    /// The last residual norm the method computed (in its norm type).
+    pub fn residual_norm(&self) -> Result<PetscReal> {
+        let mut norm = 0.0;
+        // SAFETY: valid KSP, out-pointer.
+        check(unsafe { sys::KSPGetResidualNorm(self.raw, &mut norm) })?;
+        Ok(norm)
+    }
+
+    pub fn converged_reason(&self) -> Result<ConvergedReason> {
+        let mut reason: sys::KSPConvergedReason = 0;
+        // SAFETY: valid KSP, out-pointer.
+        check(unsafe { sys::KSPGetConvergedReason(self.raw, &mut reason) })?;
+        let mut name = ptr::null();
+        // SAFETY: valid KSP; the string is PETSc's.
+        check(unsafe { sys::KSPGetConvergedReasonString(self.raw, &mut name) })?;
+        Ok(ConvergedReason { code: reason as i32, name: from_c(name) })
+    }
+
+    /// Relative, absolute and divergence tolerances and the iteration limit.
+    pub fn tolerances(&self) -> Result<(PetscReal, PetscReal, PetscReal, usize)> {
+        let (mut rtol, mut atol, mut dtol, mut maxits) = (0.0, 0.0, 0.0, 0 as PetscInt);
+        // SAFETY: valid KSP, out-pointers.
+        check(unsafe { sys::KSPGetTolerances(self.raw, &mut rtol, &mut atol, &mut dtol, &mut maxits) })?;
+        Ok((rtol, atol, dtol, maxits as usize))
+    }
+}
+
+impl Drop for Ksp<'_> {
+    fn drop(&mut self) {
+        // SAFETY: owned KSP.
+        report_drop_error("KSPDestroy", check(unsafe { sys::KSPDestroy(&mut self.raw) }));
+    }
+}

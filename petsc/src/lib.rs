@@ -1,0 +1,145 @@
+//! A safe layer over `petsc-sys`.
+//!
+//! Ownership mirrors PETSc's runtime: MPI (an rsmpi [`Universe`]) outlives the
+//! [`Petsc`] token, which outlives every object made with it. Objects borrow
+//! the token, so the compiler rejects finalizing PETSc (or MPI) while an
+//! object is alive; dropping objects in reverse order of creation is the same
+//! on every rank, which keeps collective destruction in step.
+//!
+//! Every PETSc call is checked: a failure becomes an [`Error`] carrying
+//! PETSc's own message, never a printed traceback.
+
+mod dm;
+mod error;
+mod ksp;
+mod log;
+mod mat;
+mod options;
+mod vector;
+
+use std::ffi::{CString, c_char, c_int};
+use std::marker::PhantomData;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use mpi::environment::Universe;
+use mpi::raw::AsRaw;
+use mpi::topology::{Communicator, SimpleCommunicator};
+use petsc_sys as sys;
+
+pub use dm::{Boundary, DaInfo, Dm, GridView, GridViewMut, Patch, StencilType};
+pub use error::{Error, ErrorKind, Result};
+pub use ksp::{ConvergedReason, Ksp};
+pub use log::{Stage, StageGuard};
+pub use mat::{Mat, MatStencil, ShellOperator};
+pub use options::UnusedOption;
+pub use sys::{PetscInt, PetscReal, PetscScalar};
+pub use vector::{ArrayRead, ArrayWrite, NormType, Vector};
+
+use error::check;
+
+/// PETSc's version as built against, e.g. `(3, 18, 5)`.
+pub const VERSION: (u32, u32, u32) =
+    (sys::PETSC_VERSION_MAJOR, sys::PETSC_VERSION_MINOR, sys::PETSC_VERSION_SUBMINOR);
+
+static INITIALIZED: AtomicBool = AtomicBool::new(false);
+
+/// PETSc, initialized on top of an MPI that rsmpi owns. Dropping it calls
+/// PetscFinalize (which then leaves MPI to rsmpi).
+pub struct Petsc<'u> {
+    world: SimpleCommunicator,
+    // PETSc keeps pointers to argv for its whole life.
+    _args: Vec<CString>,
+    _argv: Vec<*mut c_char>,
+    _universe: PhantomData<&'u Universe>,
+}
+
+impl<'u> Petsc<'u> {
+    /// Initializes PETSc with the program's arguments (read into the options
+    /// database, with `PETSC_OPTIONS` and `-options_file`) and the help text
+    /// printed by `-help` before PETSc's own options.
+    pub fn init(universe: &'u Universe, args: impl IntoIterator<Item = String>, help: &str) -> Result<Self> {
+        if INITIALIZED.swap(true, Ordering::SeqCst) {
+            return Err(Error::usage("PETSc can be initialized only once per process"));
+        }
+        let args: Vec<CString> = args
+            .into_iter()
+            .map(|a| CString::new(a).map_err(|_| Error::usage("an argument contains a NUL byte")))
+            .collect::<Result<_>>()?;
+        let help = CString::new(help).map_err(|_| Error::usage("help text contains a NUL byte"))?;
+        let mut argv: Vec<*mut c_char> = args.iter().map(|a| a.as_ptr() as *mut c_char).collect();
+        argv.push(ptr::null_mut());
+        let mut argc = (argv.len() - 1) as c_int;
+        let mut argv_ptr = argv.as_mut_ptr();
+        // SAFETY: argc/argv describe NUL-terminated strings kept alive in self;
+        // MPI is already initialized by rsmpi, so PETSc will not finalize it.
+        check(unsafe { sys::PetscInitialize(&mut argc, &mut argv_ptr, ptr::null(), help.as_ptr()) })?;
+        let petsc = Petsc { world: universe.world(), _args: args, _argv: argv, _universe: PhantomData };
+        // SAFETY: record_error has the handler signature PETSc expects.
+        check(unsafe { sys::PetscPushErrorHandler(Some(error::record_error), ptr::null_mut()) })?;
+        Ok(petsc)
+    }
+
+    /// The communicator every object here lives on (MPI_COMM_WORLD).
+    pub fn world(&self) -> &SimpleCommunicator {
+        &self.world
+    }
+
+    pub(crate) fn comm(&self) -> sys::MPI_Comm {
+        self.world.as_raw()
+    }
+
+    pub fn rank(&self) -> i32 {
+        self.world.rank()
+    }
+
+    pub fn size(&self) -> i32 {
+        self.world.size()
+    }
+
+    /// Prints on the first rank, through PETSc's stdout (so it is ordered
+    /// with PETSc's own monitors and viewers).
+    pub fn print(&self, text: &str) -> Result<()> {
+        let text = CString::new(text).map_err(|_| Error::usage("text contains a NUL byte"))?;
+        // SAFETY: a constant "%s" format with one C string argument.
+        check(unsafe { sys::PetscPrintf(self.comm(), c"%s".as_ptr(), text.as_ptr()) })
+    }
+
+    /// Flushes C's stdio buffers, then aborts every rank: for errors that
+    /// other ranks may not have seen (they would otherwise wait forever).
+    pub fn abort(&self, code: i32) -> ! {
+        // SAFETY: fflush(NULL) flushes every C output stream.
+        unsafe { sys::fflush(ptr::null_mut()) };
+        self.world.abort(code)
+    }
+}
+
+impl Drop for Petsc<'_> {
+    fn drop(&mut self) {
+        // SAFETY: every object borrowed this token, so all are destroyed.
+        if let Err(e) = check(unsafe { sys::PetscFinalize() }) {
+            eprintln!("PetscFinalize failed: {e}");
+        }
+    }
+}
+
+/// Reports an error from a destructor, which cannot return it.
+pub(crate) fn report_drop_error(what: &str, result: Result<()>) {
+    if let Err(e) = result {
+        eprintln!("{what} failed: {e}");
+    }
+}
+
+/// A C string for a name given by Rust code.
+pub(crate) fn c_string(s: &str) -> Result<CString> {
+    CString::new(s).map_err(|_| Error::usage(format!("{s:?} contains a NUL byte")))
+}
+
+/// A Rust string from a C string PETSc owns.
+pub(crate) fn from_c(s: *const c_char) -> String {
+    if s.is_null() {
+        return String::new();
+    }
+    // SAFETY: PETSc returns NUL-terminated strings.
+    unsafe { std::ffi::CStr::from_ptr(s) }.to_string_lossy().into_owned()
+}

@@ -1,0 +1,198 @@
+//! Matrices: assembled ones filled through grid (stencil) indices, and shell
+//! matrices whose action is Rust code.
+
+use std::ffi::c_void;
+use std::marker::PhantomData;
+use std::ptr;
+
+use petsc_sys as sys;
+
+use crate::error::run_callback;
+use crate::{Dm, Error, PetscInt, PetscReal, PetscScalar, Result, Vector, check, from_c, report_drop_error};
+
+/// A grid point (and component) of a DMDA: `i` along x, `j` along y, `k`
+/// along z, `c` the unknown at that point.
+pub use sys::MatStencil;
+
+/// The action of a matrix-free operator. Errors and panics in these methods
+/// reach the caller of the PETSc operation (`Mat::mult`, `Ksp::solve`...) as
+/// an [`Error`] of kind `Callback`; they never unwind through PETSc.
+pub trait ShellOperator {
+    /// y = A x
+    fn mult(&mut self, x: &Vector, y: &mut Vector) -> Result<()>;
+
+    /// The diagonal of A, for Jacobi-type preconditioners. Operators that
+    /// provide it return true from [`ShellOperator::has_diagonal`].
+    fn diagonal(&mut self, _d: &mut Vector) -> Result<()> {
+        Err(Error::callback("this shell matrix has no diagonal"))
+    }
+
+    fn has_diagonal(&self) -> bool {
+        false
+    }
+}
+
+/// A closure is an operator with no diagonal.
+impl<F: FnMut(&Vector, &mut Vector) -> Result<()>> ShellOperator for F {
+    fn mult(&mut self, x: &Vector, y: &mut Vector) -> Result<()> {
+        self(x, y)
+    }
+}
+
+/// Thin pointer to the operator, handed to PETSc as the shell's context.
+type ShellContext<'a> = Box<dyn ShellOperator + 'a>;
+
+/// A PETSc Mat. `'a` covers what a shell matrix's operator borrows.
+pub struct Mat<'a> {
+    raw: sys::Mat,
+    // Boxed twice so PETSc holds a thin pointer that stays put.
+    _shell: Option<Box<ShellContext<'a>>>,
+    _borrows: PhantomData<&'a ()>,
+}
+
+impl<'a> Mat<'a> {
+    pub(crate) fn from_raw(raw: sys::Mat) -> Self {
+        Mat { raw, _shell: None, _borrows: PhantomData }
+    }
+
+    pub(crate) fn raw(&self) -> sys::Mat {
+        self.raw
+    }
+
+    /// A matrix-free operator on the vectors of `dm`.
+    pub fn shell(dm: &Dm<'_>, operator: impl ShellOperator + 'a) -> Result<Self> {
+        let layout = dm.global_vector()?;
+        let (local, global) = (layout.local_size()? as PetscInt, layout.size()? as PetscInt);
+        let has_diagonal = operator.has_diagonal();
+        let mut context: Box<ShellContext<'a>> = Box::new(Box::new(operator));
+        let ctx = &mut *context as *mut ShellContext<'a> as *mut c_void;
+        let mut comm = sys::MPI_Comm(ptr::null_mut());
+        // SAFETY: valid DM and out-pointer.
+        check(unsafe { sys::PetscObjectGetComm(dm.raw() as sys::PetscObject, &mut comm) })?;
+        let mut raw = ptr::null_mut();
+        // SAFETY: ctx points into a box that self keeps until MatDestroy.
+        check(unsafe { sys::MatCreateShell(comm, local, local, global, global, ctx, &mut raw) })?;
+        let mat = Mat { raw, _shell: Some(context), _borrows: PhantomData };
+        // SAFETY: each function has the exact signature of its operation.
+        unsafe {
+            let mult: unsafe extern "C" fn(sys::Mat, sys::Vec, sys::Vec) -> sys::PetscErrorCode = shell_mult;
+            check(sys::MatShellSetOperation(raw, sys::MATOP_MULT, Some(std::mem::transmute(mult))))?;
+            if has_diagonal {
+                let diag: unsafe extern "C" fn(sys::Mat, sys::Vec) -> sys::PetscErrorCode = shell_diagonal;
+                check(sys::MatShellSetOperation(raw, sys::MATOP_GET_DIAGONAL, Some(std::mem::transmute(diag))))?;
+            }
+            // Lets preconditioners that use the grid (PCMG's Galerkin-free
+            // paths, viewers) find it from the operator.
+            check(sys::MatSetDM(raw, dm.raw()))?;
+        }
+        Ok(mat)
+    }
+
+    /// Sets entries by grid indices (the DMDA's numbering is PETSc's
+    /// business): `values` is row-major, rows x cols.
+    pub fn set_values_stencil(&mut self, rows: &[MatStencil], cols: &[MatStencil], values: &[PetscScalar]) -> Result<()> {
+        if values.len() != rows.len() * cols.len() {
+            return Err(Error::usage(format!(
+                "{} values for {} rows and {} columns",
+                values.len(),
+                rows.len(),
+                cols.len()
+            )));
+        }
+        // SAFETY: lengths checked; PETSc copies the values.
+        check(unsafe {
+            sys::MatSetValuesStencil(
+                self.raw,
+                rows.len() as PetscInt,
+                rows.as_ptr(),
+                cols.len() as PetscInt,
+                cols.as_ptr(),
+                values.as_ptr(),
+                sys::INSERT_VALUES,
+            )
+        })
+    }
+
+    /// Finishes assembly (collective).
+    pub fn assemble(&mut self) -> Result<()> {
+        // SAFETY: valid Mat.
+        check(unsafe { sys::MatAssemblyBegin(self.raw, sys::MAT_FINAL_ASSEMBLY) })?;
+        // SAFETY: valid Mat, after Begin.
+        check(unsafe { sys::MatAssemblyEnd(self.raw, sys::MAT_FINAL_ASSEMBLY) })
+    }
+
+    /// y = A x
+    pub fn mult(&self, x: &Vector, y: &mut Vector) -> Result<()> {
+        // SAFETY: valid Mat and Vecs (PETSc checks the layouts).
+        check(unsafe { sys::MatMult(self.raw, x.raw(), y.raw()) })
+    }
+
+    /// Tells PETSc (and the preconditioners that ask) the matrix is symmetric.
+    pub fn set_symmetric(&mut self, symmetric: bool) -> Result<()> {
+        let flag = if symmetric { sys::PETSC_TRUE } else { sys::PETSC_FALSE };
+        // SAFETY: valid Mat.
+        check(unsafe { sys::MatSetOption(self.raw, sys::MAT_SYMMETRIC, flag) })?;
+        // SAFETY: valid Mat.
+        check(unsafe { sys::MatSetOption(self.raw, sys::MAT_SYMMETRY_ETERNAL, flag) })
+    }
+
+    /// Whether the assembled matrix equals its transpose to `tolerance`
+    /// (PETSc compares the entries).
+    pub fn is_symmetric(&self, tolerance: PetscReal) -> Result<bool> {
+        let mut flag = sys::PETSC_FALSE;
+        // SAFETY: valid Mat, out-pointer.
+        check(unsafe { sys::MatIsSymmetric(self.raw, tolerance, &mut flag) })?;
+        Ok(flag == sys::PETSC_TRUE)
+    }
+
+    /// The matrix type ("seqaij", "mpiaij", "shell"...).
+    pub fn mat_type(&self) -> Result<String> {
+        let mut name = ptr::null();
+        // SAFETY: valid Mat; the name is PETSc's.
+        check(unsafe { sys::MatGetType(self.raw, &mut name) })?;
+        Ok(from_c(name))
+    }
+
+    /// Views the matrix as `-name` in the options database asks.
+    pub fn view_from_options(&self, name: &str) -> Result<()> {
+        let name = crate::c_string(name)?;
+        // SAFETY: valid Mat and option name.
+        check(unsafe { sys::MatViewFromOptions(self.raw, ptr::null_mut(), name.as_ptr()) })
+    }
+}
+
+impl Drop for Mat<'_> {
+    fn drop(&mut self) {
+        // SAFETY: owned Mat; a KSP that referenced it borrowed it, so is gone.
+        report_drop_error("MatDestroy", check(unsafe { sys::MatDestroy(&mut self.raw) }));
+    }
+}
+
+/// The operator behind a shell matrix.
+///
+/// # Safety
+/// `mat` must be a shell made by [`Mat::shell`], whose context is alive.
+unsafe fn operator<'m>(mat: sys::Mat) -> Result<&'m mut ShellContext<'m>> {
+    let mut ctx: *mut c_void = ptr::null_mut();
+    // SAFETY: MatShellGetContext writes the context pointer into ctx.
+    check(unsafe { sys::MatShellGetContext(mat, &mut ctx as *mut *mut c_void as *mut c_void) })?;
+    // SAFETY: the context is the ShellContext Mat::shell registered.
+    Ok(unsafe { &mut *(ctx as *mut ShellContext<'m>) })
+}
+
+unsafe extern "C" fn shell_mult(mat: sys::Mat, x: sys::Vec, y: sys::Vec) -> sys::PetscErrorCode {
+    run_callback(|| {
+        // SAFETY: PETSc calls this only for shells made by Mat::shell.
+        let op = unsafe { operator(mat) }?;
+        let (x, mut y) = (Vector::borrowed(x), Vector::borrowed(y));
+        op.mult(&x, &mut y)
+    })
+}
+
+unsafe extern "C" fn shell_diagonal(mat: sys::Mat, d: sys::Vec) -> sys::PetscErrorCode {
+    run_callback(|| {
+        // SAFETY: as in shell_mult.
+        let op = unsafe { operator(mat) }?;
+        op.diagonal(&mut Vector::borrowed(d))
+    })
+}

@@ -1,0 +1,58 @@
+//! The program's own options, read from PETSc's options database so they
+//! sit with PETSc's (command line, `PETSC_OPTIONS`, `-options_file`).
+
+use petsc::{Error, Petsc, Result};
+
+/// Default grid points per direction, as in the seed program.
+pub const DEFAULT_POINTS: usize = 257;
+
+/// The smallest grid with an interior point: the boundary takes two.
+pub const MIN_POINTS: usize = 3;
+
+/// What a run is asked to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Grid points (x, y), boundary included.
+    pub points: [usize; 2],
+    /// Assemble an AIJ matrix instead of applying the stencil matrix-free.
+    pub assemble: bool,
+}
+
+/// The text `-help` prints before PETSc's options.
+pub fn help() -> String {
+    format!(
+        "poisson: solves -Laplace(u) = 1 on the unit square, u = 0 on the boundary, with PETSc.\n\
+         \n\
+         Options of poisson (defaults in brackets):\n  \
+         -nx <{DEFAULT_POINTS}>: grid points in x, boundary included (at least {MIN_POINTS})\n  \
+         -ny <{DEFAULT_POINTS}>: grid points in y, boundary included (at least {MIN_POINTS})\n  \
+         -assemble <false>: assemble an AIJ matrix (default: apply the stencil matrix-free)\n\
+         \n\
+         The solver is KSP cg with PC none unless -ksp_type and -pc_type say otherwise;\n\
+         every KSP and PC option applies without prefix (-ksp_monitor, -pc_type gamg...).\n\
+         Preconditioners that need matrix entries (gamg, hypre, ilu, lu...) need -assemble.\n\
+         Stages for -log_view: Domain creation, Matrix creation, Second member creation,\n\
+         KSP creation, Solver.\n\
+         Exit status: 0 converged, 1 error, 2 the solve did not converge.\n\n"
+    )
+}
+
+impl Config {
+    /// Reads and checks the options. Every rank reads the same database, so
+    /// every rank reaches the same verdict.
+    pub fn from_options(petsc: &Petsc) -> Result<Self> {
+        let points = [points(petsc, "-nx")?, points(petsc, "-ny")?];
+        let assemble = petsc.option_bool("-assemble")?.unwrap_or(false);
+        Ok(Config { points, assemble })
+    }
+}
+
+fn points(petsc: &Petsc, name: &str) -> Result<usize> {
+    match petsc.option_int(name)? {
+        None => Ok(DEFAULT_POINTS),
+        Some(n) if n >= MIN_POINTS as petsc::PetscInt => Ok(n as usize),
+        Some(n) => Err(Error::usage(format!(
+            "{name} {n}: a grid needs at least {MIN_POINTS} points per direction (two are boundary)"
+        ))),
+    }
+}

@@ -1,0 +1,13 @@
+//! `poisson`: the Poisson equation on a Cartesian grid, solved with PETSc.
+//!
+//! The program reproduces the seed's C example (see README): a DMDA grid,
+//! the 5-point operator applied matrix-free or assembled, a right-hand side,
+//! and a KSP configured from the options database.
+
+pub mod config;
+pub mod grid;
+pub mod operator;
+pub mod report;
+pub mod rhs;
+pub mod run;
+pub mod solver;

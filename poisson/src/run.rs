@@ -1,0 +1,122 @@
+//! One run, from the options to the report, with the seed's log stages.
+
+use mpi::environment::Universe;
+use petsc::{Error, ErrorKind, Petsc, Result, Stage};
+
+use crate::config::{self, Config};
+use crate::grid::Grid;
+use crate::{operator, report, rhs, solver};
+
+/// Exit statuses (README lists them).
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_ERROR: u8 = 1;
+pub const EXIT_NOT_CONVERGED: u8 = 2;
+
+enum Outcome {
+    Converged,
+    NotConverged(String),
+    Help,
+}
+
+/// Initializes PETSc on `universe`, runs, reports, finalizes PETSc; returns
+/// the exit status. Errors every rank saw are printed once, by rank 0.
+pub fn main(universe: &Universe) -> u8 {
+    let petsc = match Petsc::init(universe, std::env::args(), &config::help()) {
+        Ok(petsc) => petsc,
+        Err(e) => {
+            eprintln!("poisson: error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let say = |message: &str| {
+        if petsc.rank() == 0 {
+            eprintln!("poisson: {message}");
+        }
+    };
+    match run(&petsc) {
+        Ok(Outcome::Help) => EXIT_OK,
+        Ok(outcome) => match petsc.unused_options() {
+            Err(e) => {
+                say(&format!("error: {e}"));
+                EXIT_ERROR
+            }
+            Ok(unused) if !unused.is_empty() => {
+                let names: Vec<_> = unused.iter().map(|o| o.name.as_str()).collect();
+                say(&format!(
+                    "error: unknown option{} {} (used by neither poisson nor PETSc; see -help)",
+                    if names.len() > 1 { "s" } else { "" },
+                    names.join(", ")
+                ));
+                EXIT_ERROR
+            }
+            Ok(_) => match outcome {
+                Outcome::NotConverged(why) => {
+                    say(&format!("the solve did not converge: {why}"));
+                    EXIT_NOT_CONVERGED
+                }
+                _ => EXIT_OK,
+            },
+        },
+        Err(e) => {
+            say(&format!("error: {e}"));
+            EXIT_ERROR
+        }
+    }
+}
+
+/// An error raised in our own callbacks may have happened on this rank
+/// only, while the others wait in a collective call: nothing collective can
+/// follow, so this rank reports and aborts them all.
+fn abort_if_local(petsc: &Petsc, e: Error) -> Error {
+    if e.kind() == ErrorKind::Callback {
+        eprintln!("poisson: error on rank {}: {e}", petsc.rank());
+        petsc.abort(i32::from(EXIT_ERROR));
+    }
+    e
+}
+
+fn run(petsc: &Petsc) -> Result<Outcome> {
+    let stage = |name| Stage::register(petsc, name);
+    let stages = [
+        stage("Domain creation")?,
+        stage("Matrix creation")?,
+        stage("Second member creation")?,
+        stage("KSP creation")?,
+        stage("Solver")?,
+    ];
+    let config = Config::from_options(petsc)?;
+
+    let grid = {
+        let _stage = stages[0].push()?;
+        Grid::new(petsc, &config)?
+    };
+    let a = {
+        let _stage = stages[1].push()?;
+        if config.assemble { operator::assembled(&grid)? } else { operator::matrix_free(&grid)? }
+    };
+    let b = {
+        let _stage = stages[2].push()?;
+        rhs::seed(&grid)?
+    };
+    let mut ksp = {
+        let _stage = stages[3].push()?;
+        solver::create(petsc, &a)?
+    };
+    // -help has printed our options and PETSc's by now; nothing to solve.
+    if petsc.help_requested()? {
+        return Ok(Outcome::Help);
+    }
+    let mut x = grid.dm.global_vector()?;
+    x.set_name("u")?;
+    let result = {
+        let _stage = stages[4].push()?;
+        solver::set_up(&mut ksp, !config.assemble).map_err(|e| abort_if_local(petsc, e))?;
+        solver::solve(&mut ksp, &a, &b, &mut x).map_err(|e| abort_if_local(petsc, e))?
+    };
+    petsc.print(&report::summary(&grid, !config.assemble, petsc.size(), &result))?;
+    Ok(if result.reason.converged() {
+        Outcome::Converged
+    } else {
+        Outcome::NotConverged(format!("{} after {} iterations", result.reason.name, result.iterations))
+    })
+}

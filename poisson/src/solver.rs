@@ -1,0 +1,67 @@
+//! The linear solver: a KSP on the operator, CG without preconditioner by
+//! default (the seed's choice), everything overridable from the options
+//! database without prefix.
+
+use petsc::{ConvergedReason, ErrorKind, Ksp, Mat, NormType, Petsc, PetscReal, Result, Vector};
+
+/// What a solve did, for the report.
+#[derive(Clone, Debug)]
+pub struct SolveReport {
+    pub ksp_type: String,
+    pub pc_type: String,
+    pub rtol: PetscReal,
+    pub max_iterations: usize,
+    pub reason: ConvergedReason,
+    pub iterations: usize,
+    /// The last residual norm the method measured (in its own norm).
+    pub residual_norm: PetscReal,
+    /// ||b - A x|| / ||b||, computed after the solve.
+    pub true_relative_residual: PetscReal,
+}
+
+/// Creates the solver with the seed's defaults, then applies the options.
+pub fn create<'m>(petsc: &Petsc, a: &'m Mat) -> Result<Ksp<'m>> {
+    let mut ksp = Ksp::new(petsc)?;
+    ksp.set_operators(a, a)?;
+    ksp.set_type("cg")?;
+    ksp.set_pc_type("none")?;
+    ksp.set_from_options()?;
+    Ok(ksp)
+}
+
+/// Builds the preconditioner. Without `-assemble` there are no matrix
+/// entries, which most preconditioners need: that failure is told plainly.
+pub fn set_up(ksp: &mut Ksp, matrix_free: bool) -> Result<()> {
+    ksp.set_up().map_err(|e| {
+        if !matrix_free || e.kind() != ErrorKind::Petsc {
+            return e;
+        }
+        let pc = ksp.pc_type().unwrap_or_default();
+        petsc::Error::usage(format!(
+            "-pc_type {pc} needs the matrix entries, which the matrix-free operator does not store: \
+             add -assemble (matrix-free runs take -pc_type none or jacobi) [PETSc: {}]",
+            e.message()
+        ))
+    })
+}
+
+/// Solves A x = b from a zero initial guess.
+pub fn solve(ksp: &mut Ksp, a: &Mat, b: &Vector, x: &mut Vector) -> Result<SolveReport> {
+    x.set(0.0)?;
+    ksp.solve(b, x)?;
+    let mut r = b.duplicate()?;
+    a.mult(x, &mut r)?;
+    r.axpy(-1.0, b)?;
+    let b_norm = b.norm(NormType::Two)?;
+    let (rtol, _, _, max_iterations) = ksp.tolerances()?;
+    Ok(SolveReport {
+        ksp_type: ksp.ksp_type()?,
+        pc_type: ksp.pc_type()?,
+        rtol,
+        max_iterations,
+        reason: ksp.converged_reason()?,
+        iterations: ksp.iterations()?,
+        residual_norm: ksp.residual_norm()?,
+        true_relative_residual: if b_norm > 0.0 { r.norm(NormType::Two)? / b_norm } else { 0.0 },
+    })
+}
