@@ -24,9 +24,10 @@ pub enum ErrorKind {
     Petsc,
     /// Raised by Rust code: a wrong argument or an invalid state.
     Usage,
-    /// Raised (or panicked) in a Rust callback PETSc called: possibly on
-    /// some ranks only.
-    Callback,
+    /// Possibly raised on some ranks only: in a Rust callback PETSc called
+    /// (an `Err` or a panic), or while PETSc initialized. Other ranks may be
+    /// waiting in a collective call, so nothing collective should follow.
+    Local,
 }
 
 #[derive(Clone, Debug)]
@@ -44,7 +45,12 @@ impl Error {
 
     /// An error a callback returns to make PETSc's call fail.
     pub fn callback(message: impl Into<String>) -> Self {
-        Error { code: compat::ERR_USER as i32, kind: ErrorKind::Callback, message: message.into() }
+        Error { code: compat::ERR_USER as i32, kind: ErrorKind::Local, message: message.into() }
+    }
+
+    /// The same error, marked as possibly seen by some ranks only.
+    pub(crate) fn local(self) -> Self {
+        Error { kind: ErrorKind::Local, ..self }
     }
 
     pub fn code(&self) -> i32 {
@@ -136,7 +142,7 @@ pub(crate) unsafe extern "C" fn record_error(
 pub(crate) fn run_callback(f: impl FnOnce() -> Result<()>) -> sys::PetscErrorCode {
     let error = match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => return compat::SUCCESS,
-        Ok(Err(e)) => Error { kind: ErrorKind::Callback, ..e },
+        Ok(Err(e)) => e.local(),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()

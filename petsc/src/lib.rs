@@ -57,7 +57,9 @@ pub struct Petsc<'u> {
 impl<'u> Petsc<'u> {
     /// Initializes PETSc with the program's arguments (read into the options
     /// database, with `PETSC_OPTIONS` and `-options_file`) and the help text
-    /// printed by `-help` before PETSc's own options.
+    /// printed by `-help` before PETSc's own options. An error here is
+    /// [`ErrorKind::Local`]: abort (`universe.world().abort`) rather than
+    /// finalize, which could wait for ranks stuck in PETSc's start-up.
     pub fn init(universe: &'u Universe, args: impl IntoIterator<Item = String>, help: &str) -> Result<Self> {
         if INITIALIZED.swap(true, Ordering::SeqCst) {
             return Err(Error::usage("PETSc can be initialized only once per process"));
@@ -71,13 +73,16 @@ impl<'u> Petsc<'u> {
         argv.push(ptr::null_mut());
         let mut argc = (argv.len() - 1) as c_int;
         let mut argv_ptr = argv.as_mut_ptr();
-        // SAFETY: argc/argv describe NUL-terminated strings kept alive in self;
-        // MPI is already initialized by rsmpi, so PETSc will not finalize it.
-        check(unsafe { sys::PetscInitialize(&mut argc, &mut argv_ptr, ptr::null(), help.as_ptr()) })?;
-        let petsc = Petsc { world: universe.world(), _args: args, _argv: argv, _universe: PhantomData };
+        // Installed first, so errors while initializing (a missing options
+        // file...) are recorded rather than printed as a traceback.
         // SAFETY: record_error has the handler signature PETSc expects.
         check(unsafe { sys::PetscPushErrorHandler(Some(error::record_error), ptr::null_mut()) })?;
-        Ok(petsc)
+        // SAFETY: argc/argv describe NUL-terminated strings kept alive in self;
+        // MPI is already initialized by rsmpi, so PETSc will not finalize it.
+        // A failure may leave other ranks in a collective call: Local.
+        check(unsafe { sys::PetscInitialize(&mut argc, &mut argv_ptr, ptr::null(), help.as_ptr()) })
+            .map_err(Error::local)?;
+        Ok(Petsc { world: universe.world(), _args: args, _argv: argv, _universe: PhantomData })
     }
 
     /// The communicator every object here lives on (MPI_COMM_WORLD).

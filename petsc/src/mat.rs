@@ -16,7 +16,7 @@ pub use sys::MatStencil;
 
 /// The action of a matrix-free operator. Errors and panics in these methods
 /// reach the caller of the PETSc operation (`Mat::mult`, `Ksp::solve`...) as
-/// an [`Error`] of kind `Callback`; they never unwind through PETSc.
+/// an [`Error`] of kind `Local` (it may have happened on some ranks only); they never unwind through PETSc.
 pub trait ShellOperator {
     /// y = A x
     fn mult(&mut self, x: &Vector, y: &mut Vector) -> Result<()>;

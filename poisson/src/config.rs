@@ -56,3 +56,11 @@ fn points(petsc: &Petsc, name: &str) -> Result<usize> {
         ))),
     }
 }
+
+/// Checks that every `-options_file` given on the command line can be read.
+pub fn check_options_files(args: &[String]) -> Result<()> {
+    for pair in args.windows(2).filter(|w| w[0] == "-options_file") {
+        std::fs::File::open(&pair[1]).map_err(|e| Error::usage(format!("-options_file {}: {e}", pair[1])))?;
+    }
+    Ok(())
+}

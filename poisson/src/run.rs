@@ -1,6 +1,7 @@
 //! One run, from the options to the report, with the seed's log stages.
 
 use mpi::environment::Universe;
+use mpi::topology::Communicator;
 use petsc::{Error, ErrorKind, Petsc, Result, Stage};
 
 use crate::config::{self, Config};
@@ -21,11 +22,20 @@ enum Outcome {
 /// Initializes PETSc on `universe`, runs, reports, finalizes PETSc; returns
 /// the exit status. Errors every rank saw are printed once, by rank 0.
 pub fn main(universe: &Universe) -> u8 {
-    let petsc = match Petsc::init(universe, std::env::args(), &config::help()) {
+    let args: Vec<String> = std::env::args().collect();
+    // PETSc reads options files on rank 0 while the others wait: a missing
+    // file is best caught here, by every rank alike.
+    if let Err(e) = config::check_options_files(&args) {
+        if universe.world().rank() == 0 {
+            eprintln!("poisson: error: {e}");
+        }
+        return EXIT_ERROR;
+    }
+    let petsc = match Petsc::init(universe, args, &config::help()) {
         Ok(petsc) => petsc,
         Err(e) => {
-            eprintln!("poisson: error: {e}");
-            return EXIT_ERROR;
+            eprintln!("poisson: error on rank {}: {e}", universe.world().rank());
+            universe.world().abort(i32::from(EXIT_ERROR));
         }
     };
     let say = |message: &str| {
@@ -64,11 +74,11 @@ pub fn main(universe: &Universe) -> u8 {
     }
 }
 
-/// An error raised in our own callbacks may have happened on this rank
-/// only, while the others wait in a collective call: nothing collective can
+/// An error raised in our own callbacks (a Local one) may have happened on
+/// this rank only, while the others wait in a collective call: nothing collective can
 /// follow, so this rank reports and aborts them all.
 fn abort_if_local(petsc: &Petsc, e: Error) -> Error {
-    if e.kind() == ErrorKind::Callback {
+    if e.kind() == ErrorKind::Local {
         eprintln!("poisson: error on rank {}: {e}", petsc.rank());
         petsc.abort(i32::from(EXIT_ERROR));
     }
