@@ -1,0 +1,198 @@
+//! The `poisson` program as users run it: under mpiexec, with the seed's
+//! options, and with bad input.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Run, mpiexec, read_petsc_vec, scratch};
+
+fn poisson(ranks: usize, args: &[&str]) -> Run {
+    mpiexec(ranks, Path::new(env!("CARGO_BIN_EXE_poisson")), args, &[])
+}
+
+fn iterations(ranks: usize, args: &[&str]) -> usize {
+    let run = poisson(ranks, args);
+    run.assert_success();
+    run.iterations()
+}
+
+// The seed's reference figures (spec: seed-program.md), 257 x 257.
+
+#[test]
+fn cg_without_preconditioner_takes_380_iterations() {
+    for ranks in [1, 2] {
+        assert_eq!(iterations(ranks, &[]), 380, "matrix-free, {ranks} ranks");
+        assert_eq!(iterations(ranks, &["-assemble"]), 380, "assembled, {ranks} ranks");
+        assert_eq!(iterations(ranks, &["-assemble", "-pc_type", "jacobi"]), 380, "jacobi, {ranks} ranks");
+    }
+}
+
+#[test]
+fn gamg_takes_11_then_10_iterations() {
+    assert_eq!(iterations(1, &["-assemble", "-pc_type", "gamg"]), 11);
+    assert_eq!(iterations(2, &["-assemble", "-pc_type", "gamg"]), 10);
+}
+
+#[test]
+fn hypre_takes_3_iterations() {
+    for ranks in [1, 2] {
+        assert_eq!(iterations(ranks, &["-assemble", "-pc_type", "hypre"]), 3, "{ranks} ranks");
+    }
+}
+
+#[test]
+fn cg_on_1025_squared_takes_1555_iterations() {
+    for ranks in [1, 2] {
+        assert_eq!(iterations(ranks, &["-nx", "1025", "-ny", "1025"]), 1555, "{ranks} ranks");
+    }
+}
+
+#[test]
+fn the_users_command_converges() {
+    let run = poisson(2, &["-assemble", "-ksp_monitor", "-pc_type", "gamg"]);
+    run.assert_success();
+    assert!(run.result_line().contains("converged (CONVERGED_RTOL)"), "{}", run.stdout);
+    assert_eq!(run.monitor().len(), 11, "monitor lines 0..=10:\n{}", run.stdout);
+    assert!(run.stdout.contains("on 2 processes"), "{}", run.stdout);
+}
+
+/// Solves and returns the run and its solution in the grid's natural order.
+fn solve(ranks: usize, args: &[&str], name: &str) -> (Run, Vec<f64>) {
+    let file = scratch("solutions").join(format!("{name}-{ranks}.dat"));
+    let viewer = format!("binary:{}", file.display());
+    let mut all = args.to_vec();
+    all.extend(["-ksp_monitor", "-solution_view", &viewer]);
+    let run = poisson(ranks, &all);
+    run.assert_success();
+    (run, read_petsc_vec(&file))
+}
+
+fn max_difference(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+}
+
+#[test]
+fn matrix_free_and_assembled_agree() {
+    for ranks in [1, 2] {
+        let (free, u_free) = solve(ranks, &[], "free");
+        let (assembled, u_assembled) = solve(ranks, &["-assemble"], "assembled");
+        let (h_free, h_assembled) = (free.monitor(), assembled.monitor());
+        assert_eq!(h_free.len(), h_assembled.len(), "{ranks} ranks: history lengths");
+        for (k, (a, b)) in h_free.iter().zip(&h_assembled).enumerate() {
+            assert!((a - b).abs() <= 1e-9 * b.abs(), "{ranks} ranks, iteration {k}: {a} vs {b}");
+        }
+        assert!(max_difference(&u_free, &u_assembled) < 1e-10, "{ranks} ranks: solutions differ");
+    }
+}
+
+#[test]
+fn solution_does_not_depend_on_the_number_of_ranks() {
+    let (_, u1) = solve(1, &[], "ranks");
+    assert_eq!(u1.len(), 257 * 257);
+    assert!(u1.iter().cloned().fold(0.0, f64::max) > 0.07, "the seed's solution peaks near 0.0737");
+    for ranks in [2, 3] {
+        let (_, u) = solve(ranks, &[], "ranks");
+        assert!(max_difference(&u1, &u) < 1e-10, "{ranks} ranks differ from 1 rank");
+    }
+}
+
+#[test]
+fn log_view_shows_the_seed_stages() {
+    let run = poisson(2, &["-log_view", "-nx", "65", "-ny", "65"]);
+    run.assert_success();
+    let stages = ["Domain creation", "Matrix creation", "Second member creation", "KSP creation", "Solver"];
+    for (n, stage) in stages.iter().enumerate() {
+        let heading = format!("--- Event Stage {}: {stage}", n + 1);
+        assert!(run.stdout.contains(&heading), "no {heading:?} in -log_view:\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn help_lists_our_options_next_to_petscs() {
+    let run = poisson(2, &["-help"]);
+    run.assert_success();
+    for ours in ["-nx <257>", "-ny <257>", "-assemble <false>", "-solution_view"] {
+        assert!(run.stdout.contains(ours), "-help lacks {ours}:\n{}", run.stdout);
+    }
+    for petscs in ["-ksp_type", "-pc_type", "-da_grid_x"] {
+        assert!(run.stdout.contains(petscs), "-help lacks PETSc's {petscs}");
+    }
+    assert!(!run.stdout.contains("Result:"), "-help solves nothing");
+}
+
+#[test]
+fn options_come_from_files_and_the_environment_too() {
+    let file = scratch("options").join("gamg.opts");
+    std::fs::write(&file, "-assemble\n-pc_type gamg\n").unwrap();
+    let run = poisson(1, &["-options_file", file.to_str().unwrap()]);
+    run.assert_success();
+    assert_eq!(run.iterations(), 11);
+    let env = mpiexec(1, Path::new(env!("CARGO_BIN_EXE_poisson")), &[], &[("PETSC_OPTIONS", "-assemble -pc_type hypre")]);
+    env.assert_success();
+    assert_eq!(env.iterations(), 3);
+}
+
+#[test]
+fn a_solve_that_does_not_converge_exits_with_2() {
+    let run = poisson(2, &["-ksp_max_it", "5"]);
+    assert_eq!(run.status, Some(2), "{}", run.stderr);
+    assert!(run.result_line().contains("did not converge (DIVERGED_ITS)"));
+    assert_eq!(run.our_errors(), ["poisson: the solve did not converge: DIVERGED_ITS after 5 iterations"]);
+}
+
+/// Bad input: one clear line from us, a non-zero exit, no hang (the runner
+/// times out), no panic, no PETSc traceback.
+fn assert_refused(ranks: usize, args: &[&str], expected: &str) {
+    let run = poisson(ranks, args);
+    assert!(matches!(run.status, Some(s) if s != 0), "{args:?} exited with {:?}", run.status);
+    let ours = run.our_errors();
+    assert_eq!(ours.len(), 1, "{args:?}: expected one line, stderr:\n{}", run.stderr);
+    assert!(ours[0].contains(expected), "{args:?}: {:?} lacks {expected:?}", ours[0]);
+    for noise in ["panicked", "RUST_BACKTRACE", "PETSC ERROR"] {
+        assert!(!run.stderr.contains(noise) && !run.stdout.contains(noise), "{args:?}: {noise} in output");
+    }
+    assert!(!run.stdout.contains("Result:"), "{args:?} solved anyway");
+}
+
+#[test]
+fn bad_grid_sizes_are_refused() {
+    assert_refused(2, &["-nx", "abc"], "-nx: Input string abc has no integer value");
+    assert_refused(2, &["-nx", "1"], "-nx 1: a grid needs at least 3 points");
+    assert_refused(2, &["-nx", "-5"], "-nx -5: a grid needs at least 3 points");
+    assert_refused(2, &["-ny", "2.5"], "-ny: Input string 2.5 has no integer value");
+    assert_refused(2, &["-da_grid_x", "2"], "a grid of 2 points per direction has no interior");
+}
+
+#[test]
+fn a_grid_smaller_than_the_process_grid_is_refused() {
+    assert_refused(5, &["-nx", "3", "-ny", "3"], "cannot distribute a 3 x 3 grid over 5 processes");
+}
+
+#[test]
+fn unknown_solvers_and_options_are_refused() {
+    assert_refused(2, &["-pc_type", "foo"], "Unable to find requested PC type foo");
+    assert_refused(2, &["-ksp_type", "foo"], "Unable to find requested KSP type foo");
+    assert_refused(2, &["-nx", "17", "-foo"], "unknown option -foo");
+    // Viewers are read after the solve, so a misspelt one is caught then.
+    let late = poisson(2, &["-nx", "17", "-ksp_view_solutoin"]);
+    assert_eq!(late.status, Some(1));
+    assert!(late.stdout.contains("Result:"));
+    assert_eq!(late.our_errors(), ["poisson: error: unknown option -ksp_view_solutoin (used by neither poisson nor PETSc; see -help)"]);
+    assert_refused(2, &["-nx", "17", "-ksp_monitr", "-pc_typ", "jacobi"], "unknown options -ksp_monitr, -pc_typ");
+}
+
+#[test]
+fn matrix_free_with_a_matrix_preconditioner_names_the_fix() {
+    for pc in ["gamg", "hypre", "ilu"] {
+        assert_refused(2, &["-nx", "17", "-pc_type", pc], "add -assemble");
+    }
+    // Jacobi needs only the diagonal, which the matrix-free operator gives.
+    assert_eq!(iterations(2, &["-pc_type", "jacobi"]), 380);
+}
+
+#[test]
+fn a_missing_options_file_is_refused() {
+    assert_refused(2, &["-options_file", "/nonexistent/poisson.opts"], "-options_file /nonexistent/poisson.opts");
+}

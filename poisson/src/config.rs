@@ -26,7 +26,8 @@ pub fn help() -> String {
          Options of poisson (defaults in brackets):\n  \
          -nx <{DEFAULT_POINTS}>: grid points in x, boundary included (at least {MIN_POINTS})\n  \
          -ny <{DEFAULT_POINTS}>: grid points in y, boundary included (at least {MIN_POINTS})\n  \
-         -assemble <false>: assemble an AIJ matrix (default: apply the stencil matrix-free)\n\
+         -assemble <false>: assemble an AIJ matrix (default: apply the stencil matrix-free)\n  \
+         -solution_view <viewer>: write the solution (binary:u.dat, vtk:u.vts, ascii...)\n\
          \n\
          The solver is KSP cg with PC none unless -ksp_type and -pc_type say otherwise;\n\
          every KSP and PC option applies without prefix (-ksp_monitor, -pc_type gamg...).\n\
@@ -63,4 +64,14 @@ pub fn check_options_files(args: &[String]) -> Result<()> {
         std::fs::File::open(&pair[1]).map_err(|e| Error::usage(format!("-options_file {}: {e}", pair[1])))?;
     }
     Ok(())
+}
+
+/// Whether PETSc may read option `name` only during or after the solve:
+/// viewers and reports (`-ksp_view`, `-ksp_converged_reason`,
+/// `-solution_view`...). Other options are all read once the solver is set
+/// up, so one still unread then is unknown.
+pub fn read_after_setup(name: &str) -> bool {
+    ["view", "converged_reason", "converged_rate", "eigenvalues", "singularvalues", "plot", "draw"]
+        .iter()
+        .any(|word| name.contains(word))
 }

@@ -45,21 +45,12 @@ pub fn main(universe: &Universe) -> u8 {
     };
     match run(&petsc) {
         Ok(Outcome::Help) => EXIT_OK,
-        Ok(outcome) => match petsc.unused_options() {
+        Ok(outcome) => match refuse_unused(&petsc, |_| false) {
             Err(e) => {
                 say(&format!("error: {e}"));
                 EXIT_ERROR
             }
-            Ok(unused) if !unused.is_empty() => {
-                let names: Vec<_> = unused.iter().map(|o| o.name.as_str()).collect();
-                say(&format!(
-                    "error: unknown option{} {} (used by neither poisson nor PETSc; see -help)",
-                    if names.len() > 1 { "s" } else { "" },
-                    names.join(", ")
-                ));
-                EXIT_ERROR
-            }
-            Ok(_) => match outcome {
+            Ok(()) => match outcome {
                 Outcome::NotConverged(why) => {
                     say(&format!("the solve did not converge: {why}"));
                     EXIT_NOT_CONVERGED
@@ -72,6 +63,20 @@ pub fn main(universe: &Universe) -> u8 {
             EXIT_ERROR
         }
     }
+}
+
+/// Fails if an option was given that nobody read, except those `later`
+/// says may still be read.
+fn refuse_unused(petsc: &Petsc, later: impl Fn(&str) -> bool) -> Result<()> {
+    let names: Vec<_> = petsc.unused_options()?.into_iter().map(|o| o.name).filter(|n| !later(n)).collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "unknown option{} {} (used by neither poisson nor PETSc; see -help)",
+        if names.len() > 1 { "s" } else { "" },
+        names.join(", ")
+    )))
 }
 
 /// An error raised in our own callbacks (a Local one) may have happened on
@@ -110,7 +115,7 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
     };
     let mut ksp = {
         let _stage = stages[3].push()?;
-        solver::create(petsc, &a)?
+        solver::create(petsc, &a, !config.assemble)?
     };
     // -help has printed our options and PETSc's by now; nothing to solve.
     if petsc.help_requested()? {
@@ -120,10 +125,15 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
     x.set_name("u")?;
     let result = {
         let _stage = stages[4].push()?;
-        solver::set_up(&mut ksp, !config.assemble).map_err(|e| abort_if_local(petsc, e))?;
+        ksp.set_up().map_err(|e| abort_if_local(petsc, e))?;
+        // The preconditioner has read its options: a misspelt one is best
+        // reported now, before a long solve, not after it.
+        refuse_unused(petsc, config::read_after_setup)?;
         solver::solve(&mut ksp, &a, &b, &mut x).map_err(|e| abort_if_local(petsc, e))?
     };
     petsc.print(&report::summary(&grid, !config.assemble, petsc.size(), &result))?;
+    // -solution_view binary:u.dat, vtk:u.vts...: in the grid's natural order.
+    x.view_from_options("-solution_view")?;
     Ok(if result.reason.converged() {
         Outcome::Converged
     } else {

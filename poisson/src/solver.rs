@@ -2,7 +2,7 @@
 //! default (the seed's choice), everything overridable from the options
 //! database without prefix.
 
-use petsc::{ConvergedReason, ErrorKind, Ksp, Mat, NormType, Petsc, PetscReal, Result, Vector};
+use petsc::{ConvergedReason, Error, Ksp, Mat, NormType, Petsc, PetscReal, Result, Vector};
 
 /// What a solve did, for the report.
 #[derive(Clone, Debug)]
@@ -19,30 +19,27 @@ pub struct SolveReport {
     pub true_relative_residual: PetscReal,
 }
 
+/// Preconditioners that need no more than the operator's action and its
+/// diagonal, which is all the matrix-free operator has. Others fail in
+/// PETSc, or (hypre) silently build the matrix column by column.
+pub const MATRIX_FREE_PCS: [&str; 2] = ["none", "jacobi"];
+
 /// Creates the solver with the seed's defaults, then applies the options.
-pub fn create<'m>(petsc: &Petsc, a: &'m Mat) -> Result<Ksp<'m>> {
+pub fn create<'m>(petsc: &Petsc, a: &'m Mat, matrix_free: bool) -> Result<Ksp<'m>> {
     let mut ksp = Ksp::new(petsc)?;
     ksp.set_operators(a, a)?;
     ksp.set_type("cg")?;
     ksp.set_pc_type("none")?;
     ksp.set_from_options()?;
-    Ok(ksp)
-}
-
-/// Builds the preconditioner. Without `-assemble` there are no matrix
-/// entries, which most preconditioners need: that failure is told plainly.
-pub fn set_up(ksp: &mut Ksp, matrix_free: bool) -> Result<()> {
-    ksp.set_up().map_err(|e| {
-        if !matrix_free || e.kind() != ErrorKind::Petsc {
-            return e;
-        }
-        let pc = ksp.pc_type().unwrap_or_default();
-        petsc::Error::usage(format!(
+    let pc = ksp.pc_type()?;
+    if matrix_free && !MATRIX_FREE_PCS.contains(&pc.as_str()) {
+        return Err(Error::usage(format!(
             "-pc_type {pc} needs the matrix entries, which the matrix-free operator does not store: \
-             add -assemble (matrix-free runs take -pc_type none or jacobi) [PETSc: {}]",
-            e.message()
-        ))
-    })
+             add -assemble (matrix-free runs take -pc_type {})",
+            MATRIX_FREE_PCS.join(" or ")
+        )));
+    }
+    Ok(ksp)
 }
 
 /// Solves A x = b from a zero initial guess.

@@ -1,0 +1,169 @@
+//! The safe PETSc layer, exercised under real MPI: each check runs as a
+//! child `mpiexec` job executing the `#[ignore]`d test of the same name in
+//! this binary (MPI initializes once per process).
+
+mod common;
+
+use std::env;
+
+use common::mpiexec;
+use mpi::traits::Communicator;
+use ndarray::{Ix2, Ix3};
+use petsc::{Boundary, Dm, ErrorKind, Ksp, Mat, NormType, Petsc, ShellOperator, StencilType, Vector};
+
+/// Runs the ignored test `name` of this binary on `ranks` processes.
+fn under_mpi(name: &str, ranks: usize) {
+    let exe = env::current_exe().unwrap();
+    let run = mpiexec(ranks, &exe, &[name, "--exact", "--ignored", "--test-threads=1", "--nocapture"], &[]);
+    assert_eq!(run.status, Some(0), "{name} on {ranks} ranks:\n{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("1 passed"), "{name} did not run:\n{}", run.stdout);
+}
+
+#[test]
+fn dmda_views() {
+    under_mpi("mpi_dmda_views", 3);
+}
+
+#[test]
+fn callback_failures() {
+    under_mpi("mpi_callback_failures", 2);
+}
+
+#[test]
+fn petsc_errors() {
+    under_mpi("mpi_petsc_errors", 2);
+}
+
+fn with_petsc(f: impl FnOnce(&Petsc)) {
+    let universe = mpi::initialize().expect("MPI initializes once");
+    let petsc = Petsc::init(&universe, ["bindings-test".to_string()], "").unwrap();
+    f(&petsc);
+}
+
+/// Value at a grid point, to recognise where an entry came from.
+fn tag(i: usize, j: usize, k: usize) -> f64 {
+    (i + 100 * j + 10_000 * k) as f64
+}
+
+#[test]
+#[ignore = "runs under mpiexec, started by dmda_views"]
+fn mpi_dmda_views() {
+    with_petsc(|petsc| {
+        // 3-D: fill the owned patch by global index, exchange ghosts, and
+        // find every ghost value where its global index says.
+        let mut da = Dm::da_3d(petsc, [Boundary::None; 3], StencilType::Star, [7, 5, 4], 1, 1).unwrap();
+        da.set_up().unwrap();
+        let info = da.info().unwrap();
+        assert_eq!((info.dim, info.points), (3, [7, 5, 4]));
+        assert_eq!(info.processes.iter().product::<usize>(), petsc.size() as usize);
+        let mut g = da.global_vector().unwrap();
+        {
+            let mut view = da.view_mut::<Ix3>(&mut g).unwrap();
+            let o = view.patch().start;
+            assert_eq!(view.array().dim(), (view.patch().size[2], view.patch().size[1], view.patch().size[0]));
+            for ((k, j, i), v) in view.array_mut().indexed_iter_mut() {
+                *v = tag(o[0] + i, o[1] + j, o[2] + k);
+            }
+        }
+        let total: f64 = (0..4).flat_map(|k| (0..5).flat_map(move |j| (0..7).map(move |i| tag(i, j, k)))).sum();
+        assert_eq!(g.norm(NormType::One).unwrap(), total);
+        let mut l = da.local_vector().unwrap();
+        da.global_to_local(&g, &mut l).unwrap();
+        let ghosted = da.view::<Ix3>(&l).unwrap();
+        let (o, owned) = (ghosted.patch().start, da.corners().unwrap());
+        assert!(ghosted.patch().len() > owned.len() || petsc.size() == 1);
+        for ((k, j, i), v) in ghosted.array().indexed_iter() {
+            assert_eq!(*v, tag(o[0] + i, o[1] + j, o[2] + k));
+        }
+        // The wrong dimension is refused, not misread.
+        assert_eq!(da.view::<Ix2>(&g).err().unwrap().kind(), ErrorKind::Usage);
+
+        // 2-D: an empty-looking corner case, one point per rank in y.
+        let mut da2 = Dm::da_2d(petsc, [Boundary::None; 2], StencilType::Box, [4, petsc.size() as _], 1, 1).unwrap();
+        da2.set_up().unwrap();
+        let mut v = da2.global_vector().unwrap();
+        let mut view = da2.view_mut::<Ix2>(&mut v).unwrap();
+        let o = view.patch().start;
+        for ((j, i), x) in view.array_mut().indexed_iter_mut() {
+            *x = tag(o[0] + i, o[1] + j, 0);
+        }
+        drop(view);
+        assert_eq!(v.size().unwrap(), 4 * petsc.size() as usize);
+    });
+}
+
+/// An operator that fails or panics on demand.
+struct Faulty {
+    mode: &'static str,
+}
+
+impl ShellOperator for Faulty {
+    fn mult(&mut self, x: &Vector, y: &mut Vector) -> petsc::Result<()> {
+        match self.mode {
+            "error" => Err(petsc::Error::callback("the operator refused")),
+            "panic" => panic!("the operator panicked on purpose"),
+            _ => y.copy_from(x),
+        }
+    }
+}
+
+#[test]
+#[ignore = "runs under mpiexec, started by callback_failures"]
+fn mpi_callback_failures() {
+    with_petsc(|petsc| {
+        let mut da = Dm::da_2d(petsc, [Boundary::None; 2], StencilType::Star, [9, 9], 1, 1).unwrap();
+        da.set_up().unwrap();
+        let x = {
+            let mut x = da.global_vector().unwrap();
+            x.set(2.0).unwrap();
+            x
+        };
+        let mut y = da.global_vector().unwrap();
+        for (mode, expected) in [("error", "the operator refused"), ("panic", "the operator panicked on purpose")] {
+            let a = Mat::shell(&da, Faulty { mode }).unwrap();
+            let e = a.mult(&x, &mut y).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Local, "{mode}");
+            assert!(e.message().contains(expected), "{mode}: {e}");
+            // Through a whole solve too: the error comes back from KSPSolve.
+            let mut ksp = Ksp::new(petsc).unwrap();
+            ksp.set_operators(&a, &a).unwrap();
+            ksp.set_type("cg").unwrap();
+            ksp.set_pc_type("none").unwrap();
+            let e = ksp.solve(&x, &mut y).unwrap_err();
+            assert!(e.message().contains(expected), "{mode} in KSPSolve: {e}");
+        }
+        // PETSc is still usable afterwards, and a closure works as operator.
+        let identity = Mat::shell(&da, |x: &Vector, y: &mut Vector| y.copy_from(x)).unwrap();
+        identity.mult(&x, &mut y).unwrap();
+        assert_eq!(y.norm(NormType::Infinity).unwrap(), 2.0);
+        // A shell without a diagonal gives PETSc's error to Jacobi, not a crash.
+        let a = Mat::shell(&da, Faulty { mode: "identity" }).unwrap();
+        let mut ksp = Ksp::new(petsc).unwrap();
+        ksp.set_operators(&a, &a).unwrap();
+        ksp.set_pc_type("jacobi").unwrap();
+        let e = ksp.solve(&x, &mut y).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Petsc, "{e}");
+    });
+}
+
+#[test]
+#[ignore = "runs under mpiexec, started by petsc_errors"]
+fn mpi_petsc_errors() {
+    with_petsc(|petsc| {
+        let mut ksp = Ksp::new(petsc).unwrap();
+        let e = ksp.set_pc_type("no-such-pc").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Petsc);
+        assert!(e.message().contains("Unable to find requested PC type no-such-pc"), "{e}");
+        assert!(!e.message().contains('\n'));
+        // Errors raised by PETSc for bad sizes carry its words too.
+        let mut da = Dm::da_2d(petsc, [Boundary::None; 2], StencilType::Star, [1, 1], 1, 1).unwrap();
+        let e = da.set_up().unwrap_err();
+        assert!(!e.message().is_empty() && !e.message().starts_with("PETSc error"), "{e}");
+        // Options: absent, present, malformed.
+        assert_eq!(petsc.option_int("-not_given").unwrap(), None);
+        assert!(!petsc.help_requested().unwrap());
+        let universe_size = petsc.world().size();
+        assert_eq!(universe_size, petsc.size());
+        assert_eq!(petsc::VERSION.0, 3);
+    });
+}

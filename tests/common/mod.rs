@@ -1,0 +1,121 @@
+//! Running programs under `mpiexec` from tests: MPI initializes once per
+//! process, so every MPI run is a child process of the test.
+
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// One MPI job at a time: the machine has few cores and MPI ranks spin
+/// while they wait, so concurrent jobs would only slow each other down.
+static ONE_JOB: Mutex<()> = Mutex::new(());
+
+/// Longer than any run here takes; a run that exceeds it hangs.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+pub struct Run {
+    pub status: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The iteration count from the report's "Result:" line.
+    pub fn iterations(&self) -> usize {
+        let line = self.result_line();
+        let before = line.split(" iterations").next().unwrap();
+        before.rsplit(' ').next().unwrap().parse().unwrap_or_else(|_| panic!("no iteration count in {line:?}"))
+    }
+
+    pub fn result_line(&self) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| l.starts_with("Result:"))
+            .unwrap_or_else(|| panic!("no Result line in stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+
+    /// The residual norms `-ksp_monitor` printed, in order.
+    pub fn monitor(&self) -> Vec<f64> {
+        self.stdout
+            .lines()
+            .filter(|l| l.contains("KSP Residual norm"))
+            .map(|l| l.split_whitespace().last().unwrap().parse().unwrap())
+            .collect()
+    }
+
+    /// The lines our program wrote to stderr (mpiexec adds its own).
+    pub fn our_errors(&self) -> Vec<&str> {
+        self.stderr.lines().filter(|l| l.starts_with("poisson:")).collect()
+    }
+
+    pub fn assert_success(&self) {
+        assert_eq!(self.status, Some(0), "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+    }
+}
+
+/// Runs `program args` on `ranks` processes, oversubscribing if needed.
+pub fn mpiexec(ranks: usize, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let _one = ONE_JOB.lock().unwrap_or_else(|e| e.into_inner());
+    let mut command = Command::new("mpiexec");
+    command
+        .args(["-n", &ranks.to_string()])
+        .arg(program)
+        .args(args)
+        // OpenMPI refuses root without these, and more ranks than cores
+        // without oversubscription (OpenMPI 4 and 5 spell it differently).
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .env("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe")
+        .env("OMPI_MCA_mpi_yield_when_idle", "1")
+        .env_remove("PETSC_OPTIONS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("mpiexec runs (is OpenMPI installed?)");
+    // Drained while the job runs, so a full pipe never blocks it.
+    let (out, err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let (stdout, stderr) = (thread::spawn(move || read_all(out)), thread::spawn(move || read_all(err)));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > TIMEOUT {
+            child.kill().ok();
+            panic!("mpiexec -n {ranks} {} {args:?} hung for {TIMEOUT:?}", program.display());
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    Run { status: status.code(), stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() }
+}
+
+fn read_all(mut pipe: impl Read) -> String {
+    let mut text = String::new();
+    pipe.read_to_string(&mut text).unwrap();
+    text
+}
+
+/// A vector written by PETSc's binary viewer (`-solution_view binary:F`).
+pub fn read_petsc_vec(path: &Path) -> Vec<f64> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let word = |at: usize| i32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    assert_eq!(word(0), 1211214, "{} is not a PETSc binary Vec", path.display());
+    let n = word(4) as usize;
+    assert_eq!(bytes.len(), 8 + 8 * n, "{}: size does not match its header", path.display());
+    bytes[8..].chunks_exact(8).map(|c| f64::from_be_bytes(c.try_into().unwrap())).collect()
+}
+
+/// A fresh directory for a test's files.
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("poisson-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
