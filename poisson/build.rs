@@ -10,7 +10,9 @@ fn is_system_dir(dir: &Path) -> bool {
     let dir = dir.to_string_lossy();
     let dir = dir.trim_end_matches('/');
     ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib"].contains(&dir)
-        || (dir.starts_with("/usr/lib/") || dir.starts_with("/lib/")) && dir.matches('/').count() == 3 && dir.ends_with("-gnu")
+        || (dir.starts_with("/usr/lib/") || dir.starts_with("/lib/"))
+            && dir.matches('/').count() == 3
+            && dir.ends_with("-gnu")
 }
 
 fn main() {

@@ -30,8 +30,15 @@ fn cg_without_preconditioner_takes_380_iterations() {
 
 #[test]
 fn gamg_takes_11_then_10_iterations() {
-    assert_eq!(iterations(1, &["-assemble", "-pc_type", "gamg"]), 11);
-    assert_eq!(iterations(2, &["-assemble", "-pc_type", "gamg"]), 10);
+    let (one, two) =
+        (iterations(1, &["-assemble", "-pc_type", "gamg"]), iterations(2, &["-assemble", "-pc_type", "gamg"]));
+    if petsc::VERSION.1 == 18 {
+        // The seed's figures were measured with PETSc 3.18.5.
+        assert_eq!((one, two), (11, 10));
+    } else {
+        // GAMG's defaults changed since (3.22 takes 8): still a handful.
+        assert!(one <= 12 && two <= 12, "GAMG took {one} and {two} iterations");
+    }
 }
 
 #[test]
@@ -129,7 +136,8 @@ fn options_come_from_files_and_the_environment_too() {
     let run = poisson(1, &["-options_file", file.to_str().unwrap()]);
     run.assert_success();
     assert_eq!(run.iterations(), 11);
-    let env = mpiexec(1, Path::new(env!("CARGO_BIN_EXE_poisson")), &[], &[("PETSC_OPTIONS", "-assemble -pc_type hypre")]);
+    let env =
+        mpiexec(1, Path::new(env!("CARGO_BIN_EXE_poisson")), &[], &[("PETSC_OPTIONS", "-assemble -pc_type hypre")]);
     env.assert_success();
     assert_eq!(env.iterations(), 3);
 }
@@ -179,7 +187,10 @@ fn unknown_solvers_and_options_are_refused() {
     let late = poisson(2, &["-nx", "17", "-ksp_view_solutoin"]);
     assert_eq!(late.status, Some(1));
     assert!(late.stdout.contains("Result:"));
-    assert_eq!(late.our_errors(), ["poisson: error: unknown option -ksp_view_solutoin (used by neither poisson nor PETSc; see -help)"]);
+    assert_eq!(
+        late.our_errors(),
+        ["poisson: error: unknown option -ksp_view_solutoin (used by neither poisson nor PETSc; see -help)"]
+    );
     assert_refused(2, &["-nx", "17", "-ksp_monitr", "-pc_typ", "jacobi"], "unknown options -ksp_monitr, -pc_typ");
 }
 

@@ -15,3 +15,10 @@ pub const DECIDE: PetscInt = -1;
 pub const DETERMINE: PetscInt = -1;
 /// `PETSC_DEFAULT`, for tolerances left at PETSc's defaults.
 pub const DEFAULT: PetscInt = -2;
+
+/// An error code as a plain integer: `PetscErrorCode` is an `int` up to 3.18
+/// and an (unsigned) enum from 3.19 on.
+#[allow(clippy::unnecessary_cast)]
+pub const fn code_to_i32(code: PetscErrorCode) -> i32 {
+    code as i32
+}

@@ -181,7 +181,14 @@ impl<'p> Dm<'p> {
         // SAFETY: valid DMDA; unwanted outputs are null.
         check(unsafe {
             sys::DMDAGetInfo(
-                self.raw, &mut dim, &mut mx, &mut my, &mut mz, &mut px, &mut py, &mut pz,
+                self.raw,
+                &mut dim,
+                &mut mx,
+                &mut my,
+                &mut mz,
+                &mut px,
+                &mut py,
+                &mut pz,
                 ptr::null_mut(),
                 ptr::null_mut(),
                 ptr::null_mut(),

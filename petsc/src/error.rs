@@ -40,12 +40,12 @@ pub struct Error {
 impl Error {
     /// An error of ours, for misuse detected on the Rust side.
     pub fn usage(message: impl Into<String>) -> Self {
-        Error { code: compat::ERR_ARG_WRONG as i32, kind: ErrorKind::Usage, message: message.into() }
+        Error { code: compat::code_to_i32(compat::ERR_ARG_WRONG), kind: ErrorKind::Usage, message: message.into() }
     }
 
     /// An error a callback returns to make PETSc's call fail.
     pub fn callback(message: impl Into<String>) -> Self {
-        Error { code: compat::ERR_USER as i32, kind: ErrorKind::Local, message: message.into() }
+        Error { code: compat::code_to_i32(compat::ERR_USER), kind: ErrorKind::Local, message: message.into() }
     }
 
     /// The same error, marked as possibly seen by some ranks only.
@@ -97,7 +97,7 @@ pub(crate) fn check(code: sys::PetscErrorCode) -> Result<()> {
         return Err(parked);
     }
     let message = raised.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| generic_message(code));
-    Err(Error { code: code as i32, kind: ErrorKind::Petsc, message: one_line(&message) })
+    Err(Error { code: compat::code_to_i32(code), kind: ErrorKind::Petsc, message: one_line(&message) })
 }
 
 /// PETSc's text for an error code ("Argument out of range"...).

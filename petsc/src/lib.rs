@@ -39,8 +39,7 @@ pub use vector::{ArrayRead, ArrayWrite, NormType, Vector};
 use error::check;
 
 /// PETSc's version as built against, e.g. `(3, 18, 5)`.
-pub const VERSION: (u32, u32, u32) =
-    (sys::PETSC_VERSION_MAJOR, sys::PETSC_VERSION_MINOR, sys::PETSC_VERSION_SUBMINOR);
+pub const VERSION: (u32, u32, u32) = (sys::PETSC_VERSION_MAJOR, sys::PETSC_VERSION_MINOR, sys::PETSC_VERSION_SUBMINOR);
 
 static INITIALIZED: AtomicBool = AtomicBool::new(false);
 

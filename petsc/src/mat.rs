@@ -73,13 +73,17 @@ impl<'a> Mat<'a> {
         // SAFETY: ctx points into a box that self keeps until MatDestroy.
         check(unsafe { sys::MatCreateShell(comm, local, local, global, global, ctx, &mut raw) })?;
         let mat = Mat { raw, _shell: Some(context), _borrows: PhantomData };
-        // SAFETY: each function has the exact signature of its operation.
+        type MultFn = unsafe extern "C" fn(sys::Mat, sys::Vec, sys::Vec) -> sys::PetscErrorCode;
+        type DiagonalFn = unsafe extern "C" fn(sys::Mat, sys::Vec) -> sys::PetscErrorCode;
+        type AnyFn = unsafe extern "C" fn();
+        // SAFETY: each function has the exact signature of its operation;
+        // PETSc casts it back before calling.
         unsafe {
-            let mult: unsafe extern "C" fn(sys::Mat, sys::Vec, sys::Vec) -> sys::PetscErrorCode = shell_mult;
-            check(sys::MatShellSetOperation(raw, sys::MATOP_MULT, Some(std::mem::transmute(mult))))?;
+            let mult = std::mem::transmute::<MultFn, AnyFn>(shell_mult);
+            check(sys::MatShellSetOperation(raw, sys::MATOP_MULT, Some(mult)))?;
             if has_diagonal {
-                let diag: unsafe extern "C" fn(sys::Mat, sys::Vec) -> sys::PetscErrorCode = shell_diagonal;
-                check(sys::MatShellSetOperation(raw, sys::MATOP_GET_DIAGONAL, Some(std::mem::transmute(diag))))?;
+                let diagonal = std::mem::transmute::<DiagonalFn, AnyFn>(shell_diagonal);
+                check(sys::MatShellSetOperation(raw, sys::MATOP_GET_DIAGONAL, Some(diagonal)))?;
             }
             // Lets preconditioners that use the grid (PCMG's Galerkin-free
             // paths, viewers) find it from the operator.
@@ -90,7 +94,12 @@ impl<'a> Mat<'a> {
 
     /// Sets entries by grid indices (the DMDA's numbering is PETSc's
     /// business): `values` is row-major, rows x cols.
-    pub fn set_values_stencil(&mut self, rows: &[MatStencil], cols: &[MatStencil], values: &[PetscScalar]) -> Result<()> {
+    pub fn set_values_stencil(
+        &mut self,
+        rows: &[MatStencil],
+        cols: &[MatStencil],
+        values: &[PetscScalar],
+    ) -> Result<()> {
         if values.len() != rows.len() * cols.len() {
             return Err(Error::usage(format!(
                 "{} values for {} rows and {} columns",

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds everything and runs every check: format
+# and lints, the test suite (real MPI jobs, real PETSc), and a build against
+# a PETSc found through PETSC_DIR outside the system's library paths.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+if cargo fmt --version >/dev/null 2>&1; then
+  cargo fmt --all --check
+else
+  echo "test: rustfmt not installed, format check skipped"
+fi
+if cargo clippy --version >/dev/null 2>&1; then
+  cargo clippy --release --locked --all-targets -- -D warnings
+else
+  echo "test: clippy not installed, lint check skipped"
+fi
+
+cargo test --release --locked
+bash scripts/check-petsc-dir.sh
