@@ -5,15 +5,8 @@
 # installed are skipped, and apt is not even called when nothing is missing.
 set -euo pipefail
 
-packages=(
-  petsc-dev       # PETSc (real, double) with hypre, ML, MUMPS, SuperLU
-  libopenmpi-dev  # MPI headers, found by rsmpi's probe
-  openmpi-bin     # mpiexec
-  libclang-dev    # libclang, for bindgen
-  clang           # clang's own headers (stddef.h...), for bindgen
-  pkg-config      # finds PETSc and MPI
-  build-essential # cc, for crates that build C
-)
+cd "$(dirname "$0")/.."
+mapfile -t packages < <(sed 's/#.*//; /^[[:space:]]*$/d; s/[[:space:]]//g' packaging/debian/packages.txt)
 # Rust: rustup's when present; otherwise Debian's, which is recent enough
 # (1.85) from Debian 13 on.
 command -v cargo >/dev/null 2>&1 || packages+=(cargo rustc)
