@@ -51,7 +51,7 @@ fn mpi_dmda_views() {
     with_petsc(|petsc| {
         // 3-D: fill the owned patch by global index, exchange ghosts, and
         // find every ghost value where its global index says.
-        let mut da = Dm::da_3d(petsc, [Boundary::None; 3], StencilType::Star, [7, 5, 4], 1, 1).unwrap();
+        let mut da = Dm::da(petsc, [Boundary::None; 3], StencilType::Star, [7, 5, 4], 1, 1).unwrap();
         da.set_up().unwrap();
         let info = da.info().unwrap();
         assert_eq!((info.dim, info.points), (3, [7, 5, 4]));
@@ -79,7 +79,7 @@ fn mpi_dmda_views() {
         assert_eq!(da.view::<Ix2>(&g).err().unwrap().kind(), ErrorKind::Usage);
 
         // 2-D: an empty-looking corner case, one point per rank in y.
-        let mut da2 = Dm::da_2d(petsc, [Boundary::None; 2], StencilType::Box, [4, petsc.size() as _], 1, 1).unwrap();
+        let mut da2 = Dm::da(petsc, [Boundary::None; 2], StencilType::Box, [4, petsc.size() as _], 1, 1).unwrap();
         da2.set_up().unwrap();
         let mut v = da2.global_vector().unwrap();
         let mut view = da2.view_mut::<Ix2>(&mut v).unwrap();
@@ -111,7 +111,7 @@ impl ShellOperator for Faulty {
 #[ignore = "runs under mpiexec, started by callback_failures"]
 fn mpi_callback_failures() {
     with_petsc(|petsc| {
-        let mut da = Dm::da_2d(petsc, [Boundary::None; 2], StencilType::Star, [9, 9], 1, 1).unwrap();
+        let mut da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [9, 9], 1, 1).unwrap();
         da.set_up().unwrap();
         let x = {
             let mut x = da.global_vector().unwrap();
@@ -156,7 +156,7 @@ fn mpi_petsc_errors() {
         assert!(e.message().contains("Unable to find requested PC type no-such-pc"), "{e}");
         assert!(!e.message().contains('\n'));
         // Errors raised by PETSc for bad sizes carry its words too.
-        let mut da = Dm::da_2d(petsc, [Boundary::None; 2], StencilType::Star, [1, 1], 1, 1).unwrap();
+        let mut da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [1, 1], 1, 1).unwrap();
         let e = da.set_up().unwrap_err();
         assert!(!e.message().is_empty() && !e.message().starts_with("PETSc error"), "{e}");
         // Options: absent, present, malformed.

@@ -18,7 +18,12 @@ pub const DEFAULT: PetscInt = -2;
 
 /// An error code as a plain integer: `PetscErrorCode` is an `int` up to 3.18
 /// and an (unsigned) enum from 3.19 on.
-#[allow(clippy::unnecessary_cast)]
+#[cfg(not(petsc_ge_3_19))]
+pub const fn code_to_i32(code: PetscErrorCode) -> i32 {
+    code
+}
+
+#[cfg(petsc_ge_3_19)]
 pub const fn code_to_i32(code: PetscErrorCode) -> i32 {
     code as i32
 }

@@ -7,6 +7,7 @@
 //! grid indices.
 
 use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
 use std::ptr;
 
 use ndarray::{ArrayView, ArrayViewMut, Dimension, IxDyn};
@@ -89,72 +90,61 @@ pub struct DaInfo {
 }
 
 impl<'p> Dm<'p> {
-    /// A 2-D DMDA of `points` (x, y) with `dof` unknowns per point and a
-    /// stencil of `width`; PETSc picks the process grid. Not set up yet, so
-    /// options (`-da_grid_x`, `-da_processors_x`...) can still change it.
-    pub fn da_2d(
+    /// A DMDA in `D` = 2 or 3 dimensions: `points` per direction (x, y[, z]),
+    /// `dof` unknowns per point, a stencil of `width`; PETSc picks the
+    /// process grid. Not set up yet, so options (`-da_grid_x`,
+    /// `-da_processors_x`...) can still change it.
+    pub fn da<const D: usize>(
         petsc: &'p Petsc<'_>,
-        boundary: [Boundary; 2],
+        boundary: [Boundary; D],
         stencil: StencilType,
-        points: [PetscInt; 2],
+        points: [PetscInt; D],
         dof: PetscInt,
         width: PetscInt,
     ) -> Result<Self> {
         let mut raw = ptr::null_mut();
-        let decide = sys::compat::DECIDE;
-        // SAFETY: valid communicator; null ownership ranges let PETSc decide.
+        let (b, n, decide) = (boundary.map(Boundary::raw), points, sys::compat::DECIDE);
+        // Null ownership ranges let PETSc decide them.
+        let (lx, ly, lz) = (ptr::null(), ptr::null(), ptr::null());
+        // SAFETY: valid communicator, out-pointer; D checked by the match.
         check(unsafe {
-            sys::DMDACreate2d(
-                petsc.comm(),
-                boundary[0].raw(),
-                boundary[1].raw(),
-                stencil.raw(),
-                points[0],
-                points[1],
-                decide,
-                decide,
-                dof,
-                width,
-                ptr::null(),
-                ptr::null(),
-                &mut raw,
-            )
-        })?;
-        Ok(Dm { raw, _petsc: PhantomData })
-    }
-
-    /// The 3-D counterpart of [`Dm::da_2d`].
-    pub fn da_3d(
-        petsc: &'p Petsc<'_>,
-        boundary: [Boundary; 3],
-        stencil: StencilType,
-        points: [PetscInt; 3],
-        dof: PetscInt,
-        width: PetscInt,
-    ) -> Result<Self> {
-        let mut raw = ptr::null_mut();
-        let decide = sys::compat::DECIDE;
-        // SAFETY: as in da_2d.
-        check(unsafe {
-            sys::DMDACreate3d(
-                petsc.comm(),
-                boundary[0].raw(),
-                boundary[1].raw(),
-                boundary[2].raw(),
-                stencil.raw(),
-                points[0],
-                points[1],
-                points[2],
-                decide,
-                decide,
-                decide,
-                dof,
-                width,
-                ptr::null(),
-                ptr::null(),
-                ptr::null(),
-                &mut raw,
-            )
+            match D {
+                2 => sys::DMDACreate2d(
+                    petsc.comm(),
+                    b[0],
+                    b[1],
+                    stencil.raw(),
+                    n[0],
+                    n[1],
+                    decide,
+                    decide,
+                    dof,
+                    width,
+                    lx,
+                    ly,
+                    &mut raw,
+                ),
+                3 => sys::DMDACreate3d(
+                    petsc.comm(),
+                    b[0],
+                    b[1],
+                    b[2],
+                    stencil.raw(),
+                    n[0],
+                    n[1],
+                    n[2],
+                    decide,
+                    decide,
+                    decide,
+                    dof,
+                    width,
+                    lx,
+                    ly,
+                    lz,
+                    &mut raw,
+                ),
+                _ => return Err(Error::usage(format!("a DMDA has 2 or 3 dimensions here, not {D}"))),
+            }
         })?;
         Ok(Dm { raw, _petsc: PhantomData })
     }
@@ -289,14 +279,14 @@ impl<'p> Dm<'p> {
     pub fn view<'v, D: Dimension>(&self, vec: &'v Vector) -> Result<GridView<'v, D>> {
         let patch = self.patch_of(vec)?;
         check_dim::<D>(self.info()?.dim)?;
-        Ok(GridView { data: vec.read()?, patch, _dim: PhantomData })
+        Ok(GridArray { data: vec.read()?, patch, _dim: PhantomData })
     }
 
     /// Write access to a vector of this DM as an array over its patch.
     pub fn view_mut<'v, D: Dimension>(&self, vec: &'v mut Vector) -> Result<GridViewMut<'v, D>> {
         let patch = self.patch_of(vec)?;
         check_dim::<D>(self.info()?.dim)?;
-        Ok(GridViewMut { data: vec.write()?, patch, _dim: PhantomData })
+        Ok(GridArray { data: vec.write()?, patch, _dim: PhantomData })
     }
 }
 
@@ -322,41 +312,33 @@ fn shape<D: Dimension>(patch: &Patch) -> D {
     D::from_dimension(&IxDyn(&full[3 - ndim..])).expect("NDIM matches")
 }
 
-/// Read access to a DMDA vector's patch; the array is restored on drop.
-pub struct GridView<'v, D> {
-    data: ArrayRead<'v>,
+/// A DMDA vector's patch seen as an array; the vector's entries are
+/// restored on drop. `A` is the access: [`ArrayRead`] or [`ArrayWrite`].
+pub struct GridArray<A, D> {
+    data: A,
     patch: Patch,
     _dim: PhantomData<D>,
 }
 
-impl<D: Dimension> GridView<'_, D> {
+/// Read access to a DMDA vector's patch.
+pub type GridView<'v, D> = GridArray<ArrayRead<'v>, D>;
+/// Write access to a DMDA vector's patch.
+pub type GridViewMut<'v, D> = GridArray<ArrayWrite<'v>, D>;
+
+impl<A: Deref<Target = [f64]>, D: Dimension> GridArray<A, D> {
     /// The patch in C order, indexed from its origin.
     pub fn array(&self) -> ArrayView<'_, f64, D> {
         ArrayView::from_shape(shape::<D>(&self.patch), &self.data).expect("patch size matches the vector")
     }
 
+    /// Where the patch lies in the grid.
     pub fn patch(&self) -> Patch {
         self.patch
     }
 }
 
-/// Write access to a DMDA vector's patch; the array is restored on drop.
-pub struct GridViewMut<'v, D> {
-    data: ArrayWrite<'v>,
-    patch: Patch,
-    _dim: PhantomData<D>,
-}
-
-impl<D: Dimension> GridViewMut<'_, D> {
-    pub fn array(&self) -> ArrayView<'_, f64, D> {
-        ArrayView::from_shape(shape::<D>(&self.patch), &self.data).expect("patch size matches the vector")
-    }
-
+impl<A: DerefMut<Target = [f64]>, D: Dimension> GridArray<A, D> {
     pub fn array_mut(&mut self) -> ArrayViewMut<'_, f64, D> {
         ArrayViewMut::from_shape(shape::<D>(&self.patch), &mut self.data).expect("patch size matches the vector")
-    }
-
-    pub fn patch(&self) -> Patch {
-        self.patch
     }
 }

@@ -27,7 +27,7 @@ use mpi::raw::AsRaw;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use petsc_sys as sys;
 
-pub use dm::{Boundary, DaInfo, Dm, GridView, GridViewMut, Patch, StencilType};
+pub use dm::{Boundary, DaInfo, Dm, GridArray, GridView, GridViewMut, Patch, StencilType};
 pub use error::{Error, ErrorKind, Result};
 pub use ksp::{ConvergedReason, Ksp};
 pub use log::{Stage, StageGuard};

@@ -18,7 +18,7 @@ impl<'p> Grid<'p> {
     /// `-da_processors_x`...) apply on top of `-nx`/`-ny`.
     pub fn new(petsc: &'p Petsc<'_>, config: &Config) -> Result<Self> {
         let [nx, ny] = config.points.map(|n| n as PetscInt);
-        let mut dm = Dm::da_2d(petsc, [Boundary::None; 2], StencilType::Star, [nx, ny], 1, 1)?;
+        let mut dm = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [nx, ny], 1, 1)?;
         dm.set_from_options()?;
         dm.set_up().map_err(|e| {
             e.context(format!(
