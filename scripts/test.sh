@@ -17,5 +17,11 @@ else
   echo "test: clippy not installed, lint check skipped"
 fi
 
-cargo test --release --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --release --locked 2>&1 | tee "$log"
 bash scripts/check-petsc-dir.sh
+
+# One closing line for the whole run: cargo's counts plus the PETSC_DIR check.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p + 1, f }' "$log"

@@ -342,3 +342,22 @@ impl<A: DerefMut<Target = [f64]>, D: Dimension> GridArray<A, D> {
         ArrayViewMut::from_shape(shape::<D>(&self.patch), &mut self.data).expect("patch size matches the vector")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Ix2, Ix3};
+
+    #[test]
+    fn patches_count_points_and_end_past_the_last() {
+        let p = Patch { start: [2, 3, 0], size: [4, 5, 1] };
+        assert_eq!((p.len(), p.end(), p.is_empty()), (20, [6, 8, 1], false));
+    }
+
+    #[test]
+    fn shapes_are_c_order() {
+        let p = Patch { start: [0; 3], size: [4, 3, 2] };
+        assert_eq!(shape::<Ix3>(&p), Ix3(2, 3, 4));
+        assert_eq!(shape::<Ix2>(&Patch { size: [4, 3, 1], ..p }), Ix2(3, 4));
+    }
+}

@@ -155,3 +155,34 @@ pub(crate) fn run_callback(f: impl FnOnce() -> Result<()>) -> sys::PetscErrorCod
     let _ = catch_unwind(AssertUnwindSafe(|| PARKED.with(|p| *p.borrow_mut() = Some(error))));
     compat::ERR_USER
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_one_line() {
+        assert_eq!(one_line("Unknown type.\n  Check for miss-spelling\n"), "Unknown type. Check for miss-spelling");
+    }
+
+    #[test]
+    fn context_goes_in_front() {
+        let e = Error::usage("bad value").context("-nx");
+        assert_eq!((e.to_string().as_str(), e.kind()), ("-nx: bad value", ErrorKind::Usage));
+    }
+
+    #[test]
+    fn callback_errors_and_panics_are_parked_not_unwound() {
+        assert_eq!(run_callback(|| Ok(())), compat::SUCCESS);
+        assert_eq!(run_callback(|| Err(Error::usage("refused"))), compat::ERR_USER);
+        // check() hands the parked error back, marked Local.
+        let e = check(compat::ERR_USER).unwrap_err();
+        assert_eq!((e.message(), e.kind()), ("refused", ErrorKind::Local));
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let code = run_callback(|| panic!("boom {}", 42));
+        std::panic::set_hook(hook);
+        assert_eq!(code, compat::ERR_USER);
+        assert_eq!(check(code).unwrap_err().message(), "callback panicked: boom 42");
+    }
+}

@@ -75,3 +75,29 @@ pub fn read_after_setup(name: &str) -> bool {
         .iter()
         .any(|word| name.contains(word))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewers_may_be_read_after_setup_other_options_not() {
+        for late in ["-ksp_view", "-ksp_view_solution", "-ksp_converged_reason", "-solution_view"] {
+            assert!(read_after_setup(late), "{late}");
+        }
+        for early in ["-pc_typ", "-foo", "-ksp_monitr", "-ksp_veiw"] {
+            assert!(!read_after_setup(early), "{early}");
+        }
+    }
+
+    #[test]
+    fn options_files_must_exist() {
+        let args = |file: &str| ["poisson", "-options_file", file].map(String::from);
+        assert!(check_options_files(&args("/nonexistent/x.opts")).unwrap_err().message().contains("x.opts"));
+        let file = std::env::temp_dir().join(format!("poisson-config-test-{}.opts", std::process::id()));
+        std::fs::write(&file, "-nx 5\n").unwrap();
+        assert!(check_options_files(&args(file.to_str().unwrap())).is_ok());
+        std::fs::remove_file(file).unwrap();
+        assert!(check_options_files(&["poisson".to_string(), "-nx".to_string(), "5".to_string()]).is_ok());
+    }
+}

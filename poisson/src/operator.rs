@@ -131,3 +131,33 @@ pub fn assembled<'p>(grid: &Grid<'p>) -> Result<Mat<'p>> {
     a.assemble()?;
     Ok(a)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stencil() -> Stencil {
+        // A 5 x 4 grid: hx = 1/4, hy = 1/3.
+        Stencil { cx: 16.0, cy: 9.0, points: [5, 4] }
+    }
+
+    #[test]
+    fn boundary_rows_are_the_identity() {
+        for (i, j) in [(0, 0), (4, 1), (2, 0), (2, 3)] {
+            let row = stencil().row(i, j);
+            assert_eq!(row.len(), 1);
+            assert_eq!((row[0].0.i, row[0].0.j, row[0].1), (i as _, j as _, 1.0));
+        }
+    }
+
+    #[test]
+    fn interior_rows_are_the_five_point_laplacian_in_grid_order() {
+        let row = stencil().row(2, 1);
+        let cols: Vec<_> = row.iter().map(|(c, _)| (c.i, c.j)).collect();
+        assert_eq!(cols, [(2, 0), (1, 1), (2, 1), (3, 1), (2, 2)]);
+        let values: Vec<_> = row.iter().map(|(_, v)| *v).collect();
+        assert_eq!(values, [-9.0, -16.0, 50.0, -16.0, -9.0]);
+        // Constants are in the kernel of the Laplacian.
+        assert_eq!(values.iter().sum::<f64>(), 0.0);
+    }
+}
