@@ -44,20 +44,11 @@ pub fn main(universe: &Universe) -> u8 {
         }
     };
     match run(&petsc) {
-        Ok(Outcome::Help) => EXIT_OK,
-        Ok(outcome) => match refuse_unused(&petsc, |_| false) {
-            Err(e) => {
-                say(&format!("error: {e}"));
-                EXIT_ERROR
-            }
-            Ok(()) => match outcome {
-                Outcome::NotConverged(why) => {
-                    say(&format!("the solve did not converge: {why}"));
-                    EXIT_NOT_CONVERGED
-                }
-                _ => EXIT_OK,
-            },
-        },
+        Ok(Outcome::Converged | Outcome::Help) => EXIT_OK,
+        Ok(Outcome::NotConverged(why)) => {
+            say(&format!("the solve did not converge: {why}"));
+            EXIT_NOT_CONVERGED
+        }
         Err(e) => {
             say(&format!("error: {e}"));
             EXIT_ERROR
@@ -134,6 +125,8 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
     petsc.print(&report::summary(&grid, !config.assemble, petsc.size(), &result))?;
     // -solution_view binary:u.dat, vtk:u.vts...: in the grid's natural order.
     x.view_from_options("-solution_view")?;
+    // Every option has had its chance to be read now, viewers included.
+    refuse_unused(petsc, |_| false)?;
     Ok(if result.reason.converged() {
         Outcome::Converged
     } else {
