@@ -128,7 +128,7 @@ fn mpi_callback_failures() {
             let mut ksp = Ksp::new(petsc).unwrap();
             ksp.set_operators(&a, &a).unwrap();
             ksp.set_type("cg").unwrap();
-            ksp.set_pc_type("none").unwrap();
+            ksp.pc().unwrap().set_type("none").unwrap();
             let e = ksp.solve(&x, &mut y).unwrap_err();
             assert!(e.message().contains(expected), "{mode} in KSPSolve: {e}");
         }
@@ -140,7 +140,7 @@ fn mpi_callback_failures() {
         let a = Mat::shell(&da, Faulty { mode: "identity" }).unwrap();
         let mut ksp = Ksp::new(petsc).unwrap();
         ksp.set_operators(&a, &a).unwrap();
-        ksp.set_pc_type("jacobi").unwrap();
+        ksp.pc().unwrap().set_type("jacobi").unwrap();
         let e = ksp.solve(&x, &mut y).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Petsc, "{e}");
     });
@@ -151,7 +151,7 @@ fn mpi_callback_failures() {
 fn mpi_petsc_errors() {
     with_petsc(|petsc| {
         let mut ksp = Ksp::new(petsc).unwrap();
-        let e = ksp.set_pc_type("no-such-pc").unwrap_err();
+        let e = ksp.pc().unwrap().set_type("no-such-pc").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Petsc);
         assert!(e.message().contains("Unable to find requested PC type no-such-pc"), "{e}");
         assert!(!e.message().contains('\n'));

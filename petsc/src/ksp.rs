@@ -55,24 +55,12 @@ impl<'m> Ksp<'m> {
         Ok(from_c(name))
     }
 
-    fn pc(&self) -> Result<sys::PC> {
-        let mut pc = ptr::null_mut();
-        // SAFETY: valid KSP; the PC is owned by the KSP (not destroyed here).
-        check(unsafe { sys::KSPGetPC(self.raw, &mut pc) })?;
-        Ok(pc)
-    }
-
-    pub fn set_pc_type(&mut self, name: &str) -> Result<()> {
-        let name = c_string(name)?;
-        // SAFETY: valid PC and type name.
-        check(unsafe { sys::PCSetType(self.pc()?, name.as_ptr()) })
-    }
-
-    pub fn pc_type(&self) -> Result<String> {
-        let mut name = ptr::null();
-        // SAFETY: valid PC; the name is PETSc's.
-        check(unsafe { sys::PCGetType(self.pc()?, &mut name) })?;
-        Ok(from_c(name))
+    /// The solver's preconditioner (owned by the solver).
+    pub fn pc(&mut self) -> Result<Pc<'_>> {
+        let mut raw = ptr::null_mut();
+        // SAFETY: valid KSP, out-pointer.
+        check(unsafe { sys::KSPGetPC(self.raw, &mut raw) })?;
+        Ok(Pc { raw, _ksp: PhantomData })
     }
 
     /// Applies `-ksp_*` and `-pc_*` options (and the prefix's, if any).
@@ -125,6 +113,29 @@ impl<'m> Ksp<'m> {
         // SAFETY: valid KSP, out-pointers.
         check(unsafe { sys::KSPGetTolerances(self.raw, &mut rtol, &mut atol, &mut dtol, &mut maxits) })?;
         Ok((rtol, atol, dtol, maxits as usize))
+    }
+}
+
+/// A preconditioner, borrowed from the solver that owns it (so not
+/// destroyed here: the solver's destruction takes it along).
+pub struct Pc<'k> {
+    raw: sys::PC,
+    _ksp: PhantomData<&'k mut ()>,
+}
+
+impl Pc<'_> {
+    pub fn set_type(&mut self, name: &str) -> Result<()> {
+        let name = c_string(name)?;
+        // SAFETY: valid PC and type name.
+        check(unsafe { sys::PCSetType(self.raw, name.as_ptr()) })
+    }
+
+    /// The type ("none", "jacobi", "gamg"...).
+    pub fn pc_type(&self) -> Result<String> {
+        let mut name = ptr::null();
+        // SAFETY: valid PC; the name is PETSc's.
+        check(unsafe { sys::PCGetType(self.raw, &mut name) })?;
+        Ok(from_c(name))
     }
 }
 

@@ -29,7 +29,7 @@ use petsc_sys as sys;
 
 pub use dm::{Boundary, DaInfo, Dm, GridArray, GridView, GridViewMut, Patch, StencilType};
 pub use error::{Error, ErrorKind, Result};
-pub use ksp::{ConvergedReason, Ksp};
+pub use ksp::{ConvergedReason, Ksp, Pc};
 pub use log::{Stage, StageGuard};
 pub use mat::{Mat, MatStencil, ShellOperator};
 pub use options::UnusedOption;

@@ -29,9 +29,9 @@ pub fn create<'m>(petsc: &Petsc, a: &'m Mat, matrix_free: bool) -> Result<Ksp<'m
     let mut ksp = Ksp::new(petsc)?;
     ksp.set_operators(a, a)?;
     ksp.set_type("cg")?;
-    ksp.set_pc_type("none")?;
+    ksp.pc()?.set_type("none")?;
     ksp.set_from_options()?;
-    let pc = ksp.pc_type()?;
+    let pc = ksp.pc()?.pc_type()?;
     if matrix_free && !MATRIX_FREE_PCS.contains(&pc.as_str()) {
         return Err(Error::usage(format!(
             "-pc_type {pc} needs the matrix entries, which the matrix-free operator does not store: \
@@ -53,7 +53,7 @@ pub fn solve(ksp: &mut Ksp, a: &Mat, b: &Vector, x: &mut Vector) -> Result<Solve
     let (rtol, _, _, max_iterations) = ksp.tolerances()?;
     Ok(SolveReport {
         ksp_type: ksp.ksp_type()?,
-        pc_type: ksp.pc_type()?,
+        pc_type: ksp.pc()?.pc_type()?,
         rtol,
         max_iterations,
         reason: ksp.converged_reason()?,
