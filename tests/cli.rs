@@ -176,7 +176,11 @@ fn bad_grid_sizes_are_refused() {
 
 #[test]
 fn a_grid_smaller_than_the_process_grid_is_refused() {
-    assert_refused(5, &["-nx", "3", "-ny", "3"], "cannot distribute a 3 x 3 grid over 5 processes");
+    assert_refused(
+        5,
+        &["-nx", "3", "-ny", "3"],
+        "cannot lay out a 3 x 3 grid on 5 processes: Partition in y direction is too fine",
+    );
 }
 
 #[test]

@@ -20,12 +20,8 @@ impl<'p> Grid<'p> {
         let [nx, ny] = config.points.map(|n| n as PetscInt);
         let mut dm = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [nx, ny], 1, 1)?;
         dm.set_from_options()?;
-        dm.set_up().map_err(|e| {
-            e.context(format!(
-                "cannot distribute a {nx} x {ny} grid over {} processes (fewer processes or a finer grid would do)",
-                petsc.size()
-            ))
-        })?;
+        dm.set_up()
+            .map_err(|e| e.context(format!("cannot lay out a {nx} x {ny} grid on {} processes", petsc.size())))?;
         let info = dm.info()?;
         // DMDA options may have changed the sizes: check what PETSc built.
         if let Some(&n) = info.points[..2].iter().find(|&&n| n < MIN_POINTS) {
