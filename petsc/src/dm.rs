@@ -76,6 +76,8 @@ impl Patch {
 /// A DM; created as a DMDA in 2-D or 3-D.
 pub struct Dm<'p> {
     raw: sys::DM,
+    /// 2 or 3, fixed at creation (kept to spare the views a query).
+    dim: usize,
     _petsc: PhantomData<&'p ()>,
 }
 
@@ -146,7 +148,7 @@ impl<'p> Dm<'p> {
                 _ => return Err(Error::usage(format!("a DMDA has 2 or 3 dimensions here, not {D}"))),
             }
         })?;
-        Ok(Dm { raw, _petsc: PhantomData })
+        Ok(Dm { raw, dim: D, _petsc: PhantomData })
     }
 
     pub(crate) fn raw(&self) -> sys::DM {
@@ -219,7 +221,7 @@ impl<'p> Dm<'p> {
                 sys::DMDAGetCorners(self.raw, sx, sy, sz, nx, ny, nz)
             }
         })?;
-        let dim = self.info()?.dim;
+        let dim = self.dim;
         Ok(Patch {
             start: [0, 1, 2].map(|d| if d < dim { s[d] as usize } else { 0 }),
             size: [0, 1, 2].map(|d| if d < dim { n[d] as usize } else { 1 }),
@@ -278,14 +280,14 @@ impl<'p> Dm<'p> {
     /// Read access to a vector of this DM as an array over its patch.
     pub fn view<'v, D: Dimension>(&self, vec: &'v Vector) -> Result<GridView<'v, D>> {
         let patch = self.patch_of(vec)?;
-        check_dim::<D>(self.info()?.dim)?;
+        check_dim::<D>(self.dim)?;
         Ok(GridArray { data: vec.read()?, patch, _dim: PhantomData })
     }
 
     /// Write access to a vector of this DM as an array over its patch.
     pub fn view_mut<'v, D: Dimension>(&self, vec: &'v mut Vector) -> Result<GridViewMut<'v, D>> {
         let patch = self.patch_of(vec)?;
-        check_dim::<D>(self.info()?.dim)?;
+        check_dim::<D>(self.dim)?;
         Ok(GridArray { data: vec.write()?, patch, _dim: PhantomData })
     }
 }
