@@ -6,7 +6,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use petsc::Petsc;
-use poisson::config::Config;
+use poisson::config::{Config, Dirichlet};
 use poisson::grid::Grid;
 use poisson::operator;
 
@@ -17,9 +17,9 @@ fn apply(c: &mut Criterion) {
     let petsc = Petsc::init(&universe, ["operator-bench".to_string()], "").expect("PETSc initializes");
     let mut group = c.benchmark_group("operator apply");
     for n in [257, 1025, 2049] {
-        let grid = Grid::new(&petsc, &Config { points: [n, n], assemble: false }).unwrap();
-        let free = operator::matrix_free(&grid).unwrap();
-        let assembled = operator::assembled(&grid).unwrap();
+        let grid = Grid::new(&petsc, &Config::new(&[n, n])).unwrap();
+        let free = operator::matrix_free(&grid, Dirichlet::Symmetric).unwrap();
+        let assembled = operator::assembled(&grid, Dirichlet::Symmetric).unwrap();
         let mut x = grid.dm.global_vector().unwrap();
         x.set(1.0).unwrap();
         let mut y = grid.dm.global_vector().unwrap();
