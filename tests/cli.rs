@@ -161,6 +161,19 @@ fn petscs_dmda_options_size_the_grid() {
 }
 
 #[test]
+fn petscs_geometric_multigrid_coarsens_the_grid() {
+    let mg = ["-assemble", "-pc_type", "mg", "-pc_mg_galerkin", "pmat", "-problem", "manufactured"];
+    for (args, levels) in
+        [(&["-nx", "257", "-ny", "257"][..], "5"), (&["-dim", "3", "-nx", "33", "-ny", "33", "-nz", "33"], "3")]
+    {
+        let run = poisson(2, &[&mg[..], args, &["-pc_mg_levels", levels, "-ksp_view"]].concat());
+        run.assert_success();
+        assert!(run.stdout.contains(&format!("levels={levels}")), "{}", run.stdout);
+        assert!(run.iterations() <= 6, "{args:?}: {} iterations", run.iterations());
+    }
+}
+
+#[test]
 fn options_come_from_files_and_the_environment_too() {
     let file = scratch("options").join("gamg.opts");
     std::fs::write(&file, "-assemble\n-pc_type gamg\n").unwrap();
