@@ -121,7 +121,7 @@ impl<'m> Ksp<'m> {
     /// history is reset at each solve).
     pub fn record_residuals(&mut self) -> Result<()> {
         // SAFETY: valid KSP; a null array lets PETSc allocate and own it.
-        check(unsafe { sys::KSPSetResidualHistory(self.raw, ptr::null_mut(), sys::compat::DECIDE, sys::PETSC_TRUE) })
+        check(unsafe { sys::KSPSetResidualHistory(self.raw, ptr::null_mut(), sys::compat::decide(), sys::PETSC_TRUE) })
     }
 
     /// The residual norms of the last solve, initial one first (empty unless
