@@ -39,12 +39,21 @@ fn read_vts(path: &Path, field: &str) -> Vts {
     let at = bytes.windows(marker.len()).position(|w| w == marker).expect("raw appended data");
     let xml = std::str::from_utf8(&bytes[..at]).unwrap();
     assert!(xml.contains("type=\"StructuredGrid\"") && xml.contains("byte_order=\"LittleEndian\""));
+    // Each block starts with its length in bytes, 32-bit unless the file says
+    // otherwise (PETSc 3.22 writes header_type="UInt64").
+    let header = if xml.contains("header_type=\"UInt64\"") { 8 } else { 4 };
     // The data start after the '_' that follows the tag.
     let base = at + marker.len() + bytes[at + marker.len()..].iter().position(|&b| b == b'_').unwrap() + 1;
-    let block = |offset: usize| -> Vec<f64> {
-        let start = base + offset;
-        let len = u32::from_le_bytes(bytes[start..start + 4].try_into().unwrap()) as usize;
-        bytes[start + 4..start + 4 + len].chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect()
+    let block = |array: &str| -> Vec<f64> {
+        let start = base + numbers(attribute(array, "offset"))[0];
+        let mut len = [0u8; 8];
+        len[..header].copy_from_slice(&bytes[start..start + header]);
+        let data = &bytes[start + header..start + header + u64::from_le_bytes(len) as usize];
+        match attribute(array, "type") {
+            "Float64" => data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect(),
+            "Float32" => data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64).collect(),
+            other => panic!("{}: unexpected data type {other}", path.display()),
+        }
     };
     let whole = numbers(attribute(xml, "WholeExtent"));
     let extent = [whole[1] + 1, whole[3] + 1, whole[5] + 1];
@@ -54,10 +63,7 @@ fn read_vts(path: &Path, field: &str) -> Vts {
         let e = numbers(attribute(piece, "Extent"));
         let arrays: Vec<&str> = piece.split("<DataArray ").skip(1).collect();
         let find = |name: &str| arrays.iter().find(|a| attribute(a, "Name") == name).unwrap();
-        let (xyz, u) = (
-            block(numbers(attribute(find("Position"), "offset"))[0]),
-            block(numbers(attribute(find(field), "offset"))[0]),
-        );
+        let (xyz, u) = (block(find("Position")), block(find(field)));
         let mut next = 0;
         for k in e[4]..=e[5] {
             for j in e[2]..=e[3] {
