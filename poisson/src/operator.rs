@@ -82,32 +82,59 @@ impl Stencil {
 
     /// y = A x over the owned nodes, reading x from a ghosted local vector.
     /// Terms are summed in the order an assembled row stores them (by
-    /// global index), so both operators round alike.
+    /// global index), so both operators round alike. Works a grid line at
+    /// a time on contiguous slices, so the interior loop has no branches.
     pub fn apply(&self, dm: &Dm, x_local: &Vector, y: &mut Vector) -> Result<()> {
         let x = dm.view::<Ix3>(x_local)?;
         let mut y = dm.view_mut::<Ix3>(y)?;
-        let (xo, yo) = (x.patch().start, y.patch().start);
-        let x = x.array();
+        let (xo, yo, xsize) = (x.patch().start, y.patch().start, x.patch().size);
+        let x_array = x.array();
+        let xs = x_array.as_slice().expect("vectors are contiguous");
+        let mut y_array = y.array_mut();
+        let (nz, ny, nx) = y_array.dim();
+        let ys = y_array.as_slice_mut().expect("vectors are contiguous");
         let (diag, boundary_diag, three_d) = (self.diagonal(), self.boundary_diagonal(), self.dim == 3);
-        let [lx, ly, lz] = &self.lower;
-        let [ux, uy, uz] = &self.upper;
-        for ((kl, jl, il), out) in y.array_mut().indexed_iter_mut() {
-            let (i, j, k) = (yo[0] + il, yo[1] + jl, yo[2] + kl);
-            // Position of the node in the ghosted patch.
-            let (gi, gj, gk) = (i - xo[0], j - xo[1], k - xo[2]);
-            *out = if self.on_boundary([i, j, k]) {
-                boundary_diag * x[[gk, gj, gi]]
-            } else if three_d {
-                -lz[k] * x[[gk - 1, gj, gi]] - ly[j] * x[[gk, gj - 1, gi]] - lx[i] * x[[gk, gj, gi - 1]]
-                    + diag * x[[gk, gj, gi]]
-                    - ux[i] * x[[gk, gj, gi + 1]]
-                    - uy[j] * x[[gk, gj + 1, gi]]
-                    - uz[k] * x[[gk + 1, gj, gi]]
-            } else {
-                -ly[j] * x[[gk, gj - 1, gi]] - lx[i] * x[[gk, gj, gi - 1]] + diag * x[[gk, gj, gi]]
-                    - ux[i] * x[[gk, gj, gi + 1]]
-                    - uy[j] * x[[gk, gj + 1, gi]]
-            };
+        let [mx, my, mz] = self.points;
+        // Strides of the ghosted patch, and where the owned x range starts in it.
+        let (sy, sz) = (xsize[0], xsize[0] * xsize[1]);
+        let dx = yo[0] - xo[0];
+        // Owned columns that are interior: [lo, hi) in local indices.
+        let (lo, hi) = (1usize.saturating_sub(yo[0]).min(nx), (mx - 1).saturating_sub(yo[0]).min(nx));
+        let (lx, ux) = (&self.lower[0][yo[0] + lo..yo[0] + hi], &self.upper[0][yo[0] + lo..yo[0] + hi]);
+        for kl in 0..nz {
+            let (k, gk) = (yo[2] + kl, yo[2] + kl - xo[2]);
+            for jl in 0..ny {
+                let (j, gj) = (yo[1] + jl, yo[1] + jl - xo[1]);
+                let out = &mut ys[(kl * ny + jl) * nx..][..nx];
+                let row = gk * sz + gj * sy + dx;
+                if j == 0 || j == my - 1 || (three_d && (k == 0 || k == mz - 1)) {
+                    for (o, v) in out.iter_mut().zip(&xs[row..row + nx]) {
+                        *o = boundary_diag * v;
+                    }
+                    continue;
+                }
+                for il in (0..lo).chain(hi..nx) {
+                    out[il] = boundary_diag * xs[row + il];
+                }
+                let len = hi - lo;
+                let at = |offset: usize| &xs[offset + lo..offset + lo + len];
+                let (c, w, e) = (at(row), at(row - 1), at(row + 1));
+                let (s, n) = (at(row - sy), at(row + sy));
+                let (cs, cn) = (self.lower[1][j], self.upper[1][j]);
+                let out = &mut out[lo..hi];
+                if three_d {
+                    let (b, t) = (at(row - sz), at(row + sz));
+                    let (cb, ct) = (self.lower[2][k], self.upper[2][k]);
+                    for i in 0..len {
+                        out[i] =
+                            -cb * b[i] - cs * s[i] - lx[i] * w[i] + diag * c[i] - ux[i] * e[i] - cn * n[i] - ct * t[i];
+                    }
+                } else {
+                    for i in 0..len {
+                        out[i] = -cs * s[i] - lx[i] * w[i] + diag * c[i] - ux[i] * e[i] - cn * n[i];
+                    }
+                }
+            }
         }
         Ok(())
     }
