@@ -10,4 +10,5 @@ pub mod operator;
 pub mod report;
 pub mod rhs;
 pub mod run;
+pub mod scaling;
 pub mod solver;
