@@ -1,34 +1,121 @@
-//! The operator's action, matrix-free (our stencil in Rust) against PETSc's
-//! assembled AIJ MatMult, on one process, from in-cache to out-of-cache
-//! grids. Throughput is in unknowns per second.
+//! Single-process kernels against the machine's memory bandwidth:
 //!
-//! `cargo bench --bench operator`
+//! - `stream/triad`: the STREAM triad on arrays far beyond the caches, the
+//!   reference bandwidth;
+//! - `apply/*`: one operator product y = A x, matrix-free (the shell
+//!   matrix: ghost update and stencil; and the stencil alone) and PETSc's
+//!   AIJ MatMult, from in-cache to out-of-cache grids;
+//! - `assembly/aij`: building the AIJ matrix (MatSetValuesStencil, assembly).
+//!
+//! Products report GB/s of the bytes they must move at least (see
+//! `kernels`); a closing summary gives each as a fraction of the triad
+//! measured in the same run.
+//!
+//! `cargo bench --bench operator` (criterion options after `--`).
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+mod support {
+    pub mod kernels;
+    pub mod summary;
+}
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use petsc::Petsc;
-use poisson::config::Config;
-use poisson::grid::Grid;
-use poisson::operator;
+use poisson::operator::{self as op, Stencil};
+use poisson::scaling::stream::{self, Triad};
 
-fn apply(c: &mut Criterion) {
-    // One MPI process (singleton start-up); MPI and PETSc live through every
-    // benchmark of this function.
+use support::kernels::{Case, aij_bytes, matrix_free_bytes};
+use support::summary::{Record, Summary};
+
+/// The grids: nodes per direction. On this machine (1 MiB L2 per core, 32
+/// MiB L3) 129² fits in L2, 257² and 1025² in L3 for the matrix-free
+/// product, 2049² in no cache; AIJ needs about 5x the bytes.
+const CASES: [Case; 4] = [Case::square(129), Case::square(257), Case::square(1025), Case::square(2049)];
+
+fn main() {
+    let mut criterion = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(30)
+        .output_directory(&support::summary::criterion_directory())
+        .configure_from_args();
+    let mut summary = Summary::default();
+    // One MPI process (singleton start-up), alive through every benchmark.
     let universe = mpi::initialize().expect("MPI initializes");
     let petsc = Petsc::init(&universe, ["operator-bench".to_string()], "").expect("PETSc initializes");
-    let mut group = c.benchmark_group("operator apply");
-    for n in [257, 1025, 2049] {
-        let grid = Grid::new(&petsc, &Config { points: [n, n], assemble: false }).unwrap();
-        let free = operator::matrix_free(&grid).unwrap();
-        let assembled = operator::assembled(&grid).unwrap();
+    triad(&mut criterion, &mut summary);
+    apply(&mut criterion, &petsc, &mut summary);
+    assembly(&mut criterion, &petsc, &mut summary);
+    criterion.final_summary();
+    summary.print();
+}
+
+fn triad(c: &mut Criterion, summary: &mut Summary) {
+    let mut group = c.benchmark_group("stream");
+    let mut triad = Triad::new(stream::DEFAULT_ELEMENTS);
+    let mb = stream::DEFAULT_ELEMENTS * 8 / 1_000_000;
+    group.throughput(Throughput::Bytes(triad.bytes()));
+    let record = Record::new("stream", "triad", "3x80MB", format!("triad, 3 arrays of {mb} MB"), triad.bytes(), 0);
+    group.bench_function(BenchmarkId::new("triad", "3x80MB"), |b| {
+        summary.ran(&record);
+        b.iter(|| triad.run())
+    });
+    group.finish();
+}
+
+fn apply(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
+    let mut group = c.benchmark_group("apply");
+    for case in CASES {
+        let grid = case.grid(petsc);
+        let free = op::matrix_free(&grid).unwrap();
+        let assembled = op::assembled(&grid).unwrap();
+        let stencil = Stencil::new(&grid);
         let mut x = grid.dm.global_vector().unwrap();
         x.set(1.0).unwrap();
+        let mut x_local = grid.dm.local_vector().unwrap();
+        grid.dm.global_to_local(&x, &mut x_local).unwrap();
         let mut y = grid.dm.global_vector().unwrap();
-        group.throughput(Throughput::Elements(grid.unknowns() as u64));
-        group.bench_function(BenchmarkId::new("matrix-free", n), |b| b.iter(|| free.mult(&x, &mut y).unwrap()));
-        group.bench_function(BenchmarkId::new("assembled AIJ", n), |b| b.iter(|| assembled.mult(&x, &mut y).unwrap()));
+        let unknowns = grid.unknowns() as u64;
+        let param = case.param();
+        let kernels: [(&str, &str, u64); 3] = [
+            ("matrix-free", "matrix-free MatMult (ghosts + stencil)", matrix_free_bytes(unknowns)),
+            ("stencil", "stencil alone (ghosts ready)", matrix_free_bytes(unknowns)),
+            ("aij", "AIJ MatMult", aij_bytes(unknowns, assembled.nonzeros().unwrap() as u64)),
+        ];
+        for (name, label, bytes) in kernels {
+            let record = Record::new("apply", name, &param, format!("{label}, {case}"), bytes, unknowns);
+            group.throughput(Throughput::Bytes(bytes));
+            group.bench_function(BenchmarkId::new(name, &param), |b| {
+                summary.ran(&record);
+                match name {
+                    "matrix-free" => b.iter(|| free.mult(&x, &mut y).unwrap()),
+                    "stencil" => b.iter(|| stencil.apply(&grid.dm, &x_local, &mut y).unwrap()),
+                    _ => b.iter(|| assembled.mult(&x, &mut y).unwrap()),
+                }
+            });
+        }
     }
     group.finish();
 }
 
-criterion_group!(benches, apply);
-criterion_main!(benches);
+fn assembly(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
+    let mut group = c.benchmark_group("assembly");
+    // Tens of milliseconds to seconds per matrix: few, flat samples.
+    group.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_millis(500));
+    // 1025² is already far out of cache (an 84 MB matrix); 2049² would add
+    // half a minute for the same rate.
+    for case in CASES.into_iter().filter(|case| case.unknowns() <= 1025 * 1025) {
+        let grid = case.grid(petsc);
+        let unknowns = grid.unknowns() as u64;
+        let param = case.param();
+        let record = Record::new("assembly", "aij", &param, format!("AIJ assembly, {case}"), 0, unknowns);
+        group.throughput(Throughput::Elements(unknowns));
+        group.bench_function(BenchmarkId::new("aij", &param), |b| {
+            summary.ran(&record);
+            b.iter(|| black_box(op::assembled(&grid).unwrap()))
+        });
+    }
+    group.finish();
+}
