@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use petsc::Petsc;
+use poisson::config::Dirichlet;
 use poisson::operator::{self as op, Stencil};
 use poisson::scaling::stream::{self, Triad};
 
@@ -30,9 +31,21 @@ use support::kernels::{Case, aij_bytes, matrix_free_bytes};
 use support::summary::{Record, Summary};
 
 /// The grids: nodes per direction. On this machine (1 MiB L2 per core, 32
-/// MiB L3) 129² fits in L2, 257² and 1025² in L3 for the matrix-free
-/// product, 2049² in no cache; AIJ needs about 5x the bytes.
-const CASES: [Case; 4] = [Case::square(129), Case::square(257), Case::square(1025), Case::square(2049)];
+/// MiB L3) the matrix-free product's x and y (16 B per unknown) fit in L2 on
+/// 129² and 33³, in L3 on 257², 1025² and 65³, in no cache on 2049² and
+/// 129³; AIJ moves about 5x (2-D) or 7x (3-D) as many bytes.
+const CASES: [Case; 7] = [
+    Case::square(129),
+    Case::square(257),
+    Case::square(1025),
+    Case::square(2049),
+    Case::cube(33),
+    Case::cube(65),
+    Case::cube(129),
+];
+
+/// poisson's default operator.
+const DIRICHLET: Dirichlet = Dirichlet::Symmetric;
 
 fn main() {
     let mut criterion = Criterion::default()
@@ -69,9 +82,9 @@ fn apply(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
     let mut group = c.benchmark_group("apply");
     for case in CASES {
         let grid = case.grid(petsc);
-        let free = op::matrix_free(&grid).unwrap();
-        let assembled = op::assembled(&grid).unwrap();
-        let stencil = Stencil::new(&grid);
+        let free = op::matrix_free(&grid, DIRICHLET).unwrap();
+        let assembled = op::assembled(&grid, DIRICHLET).unwrap();
+        let stencil = Stencil::new(&grid, DIRICHLET);
         let mut x = grid.dm.global_vector().unwrap();
         x.set(1.0).unwrap();
         let mut x_local = grid.dm.local_vector().unwrap();
@@ -104,8 +117,8 @@ fn assembly(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
     let mut group = c.benchmark_group("assembly");
     // Tens of milliseconds to seconds per matrix: few, flat samples.
     group.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_millis(500));
-    // 1025² is already far out of cache (an 84 MB matrix); 2049² would add
-    // half a minute for the same rate.
+    // Up to 1025² and 65³, already out of cache (84 and 19 MB matrices):
+    // the largest grids would add most of a minute for the same rate.
     for case in CASES.into_iter().filter(|case| case.unknowns() <= 1025 * 1025) {
         let grid = case.grid(petsc);
         let unknowns = grid.unknowns() as u64;
@@ -114,7 +127,7 @@ fn assembly(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
         group.throughput(Throughput::Elements(unknowns));
         group.bench_function(BenchmarkId::new("aij", &param), |b| {
             summary.ran(&record);
-            b.iter(|| black_box(op::assembled(&grid).unwrap()))
+            b.iter(|| black_box(op::assembled(&grid, DIRICHLET).unwrap()))
         });
     }
     group.finish();

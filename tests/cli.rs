@@ -17,21 +17,29 @@ fn iterations(ranks: usize, args: &[&str]) -> usize {
     run.iterations()
 }
 
-// The seed's reference figures (spec: seed-program.md), 257 x 257.
+/// The seed program's run: its operator (`-dirichlet seed`) and `args`.
+fn seed_iterations(ranks: usize, args: &[&str]) -> usize {
+    iterations(ranks, &[&["-dirichlet", "seed"], args].concat())
+}
+
+// The seed's reference figures (spec: seed-program.md), 257 x 257, with
+// the seed's operator.
 
 #[test]
 fn cg_without_preconditioner_takes_380_iterations() {
     for ranks in [1, 2] {
-        assert_eq!(iterations(ranks, &[]), 380, "matrix-free, {ranks} ranks");
-        assert_eq!(iterations(ranks, &["-assemble"]), 380, "assembled, {ranks} ranks");
-        assert_eq!(iterations(ranks, &["-assemble", "-pc_type", "jacobi"]), 380, "jacobi, {ranks} ranks");
+        assert_eq!(seed_iterations(ranks, &[]), 380, "matrix-free, {ranks} ranks");
+        assert_eq!(seed_iterations(ranks, &["-assemble"]), 380, "assembled, {ranks} ranks");
+        assert_eq!(seed_iterations(ranks, &["-assemble", "-pc_type", "jacobi"]), 380, "jacobi, {ranks} ranks");
     }
 }
 
 #[test]
 fn gamg_takes_11_then_10_iterations() {
-    let (one, two) =
-        (iterations(1, &["-assemble", "-pc_type", "gamg"]), iterations(2, &["-assemble", "-pc_type", "gamg"]));
+    let (one, two) = (
+        seed_iterations(1, &["-assemble", "-pc_type", "gamg"]),
+        seed_iterations(2, &["-assemble", "-pc_type", "gamg"]),
+    );
     if petsc::VERSION.1 == 18 {
         // The seed's figures were measured with PETSc 3.18.5.
         assert_eq!((one, two), (11, 10));
@@ -44,14 +52,14 @@ fn gamg_takes_11_then_10_iterations() {
 #[test]
 fn hypre_takes_3_iterations() {
     for ranks in [1, 2] {
-        assert_eq!(iterations(ranks, &["-assemble", "-pc_type", "hypre"]), 3, "{ranks} ranks");
+        assert_eq!(seed_iterations(ranks, &["-assemble", "-pc_type", "hypre"]), 3, "{ranks} ranks");
     }
 }
 
 #[test]
 fn cg_on_1025_squared_takes_1555_iterations() {
     for ranks in [1, 2] {
-        assert_eq!(iterations(ranks, &["-nx", "1025", "-ny", "1025"]), 1555, "{ranks} ranks");
+        assert_eq!(seed_iterations(ranks, &["-nx", "1025", "-ny", "1025"]), 1555, "{ranks} ranks");
     }
 }
 
@@ -82,27 +90,35 @@ fn max_difference(a: &[f64], b: &[f64]) -> f64 {
 
 #[test]
 fn matrix_free_and_assembled_agree() {
-    for ranks in [1, 2] {
-        let (free, u_free) = solve(ranks, &[], "free");
-        let (assembled, u_assembled) = solve(ranks, &["-assemble"], "assembled");
-        let (h_free, h_assembled) = (free.monitor(), assembled.monitor());
-        assert_eq!(h_free.len(), h_assembled.len(), "{ranks} ranks: history lengths");
-        for (k, (a, b)) in h_free.iter().zip(&h_assembled).enumerate() {
-            assert!((a - b).abs() <= 1e-9 * b.abs(), "{ranks} ranks, iteration {k}: {a} vs {b}");
+    let cases: [&[&str]; 3] = [
+        &[],
+        &["-dirichlet", "seed"],
+        &["-dim", "3", "-nx", "17", "-ny", "19", "-nz", "21", "-problem", "manufactured"],
+    ];
+    for (case, args) in cases.iter().enumerate() {
+        for ranks in [1, 2] {
+            let name = format!("free{case}");
+            let (free, u_free) = solve(ranks, args, &name);
+            let (assembled, u_assembled) = solve(ranks, &[args, &["-assemble"][..]].concat(), &format!("as{case}"));
+            let (h_free, h_assembled) = (free.monitor(), assembled.monitor());
+            assert_eq!(h_free.len(), h_assembled.len(), "{args:?}, {ranks} ranks: history lengths");
+            for (k, (a, b)) in h_free.iter().zip(&h_assembled).enumerate() {
+                assert!((a - b).abs() <= 1e-9 * b.abs(), "{args:?}, {ranks} ranks, iteration {k}: {a} vs {b}");
+            }
+            let scale = u_assembled.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            assert!(max_difference(&u_free, &u_assembled) < 1e-10 * scale, "{args:?}, {ranks} ranks: solutions differ");
         }
-        assert!(max_difference(&u_free, &u_assembled) < 1e-10, "{ranks} ranks: solutions differ");
     }
 }
 
 #[test]
-fn solution_does_not_depend_on_the_number_of_ranks() {
-    let (_, u1) = solve(1, &[], "ranks");
-    assert_eq!(u1.len(), 257 * 257);
-    assert!(u1.iter().cloned().fold(0.0, f64::max) > 0.07, "the seed's solution peaks near 0.0737");
-    for ranks in [2, 3] {
-        let (_, u) = solve(ranks, &[], "ranks");
-        assert!(max_difference(&u1, &u) < 1e-10, "{ranks} ranks differ from 1 rank");
-    }
+fn both_dirichlet_forms_give_the_seed_solution() {
+    let (_, u_seed) = solve(1, &["-dirichlet", "seed", "-ksp_rtol", "1e-10"], "form-seed");
+    let (_, u_sym) = solve(2, &["-ksp_rtol", "1e-10"], "form-symmetric");
+    assert_eq!(u_seed.len(), 257 * 257);
+    let peak = u_seed.iter().cloned().fold(0.0, f64::max);
+    assert!((peak - 0.0737).abs() < 1e-4, "the seed's solution peaks near 0.0737, not {peak}");
+    assert!(max_difference(&u_seed, &u_sym) < 1e-9 * peak, "the two forms solve the same discrete problem");
 }
 
 #[test]
@@ -120,11 +136,16 @@ fn log_view_shows_the_seed_stages() {
 fn help_lists_our_options_next_to_petscs() {
     let run = poisson(2, &["-help"]);
     run.assert_success();
-    for ours in ["-nx <257>", "-ny <257>", "-assemble <false>", "-solution_view"] {
+    for ours in
+        ["-dim <2>", "-nx <257 in 2-D, 65 in 3-D>", "-problem <seed>", "-dirichlet <symmetric>", "-assemble <false>"]
+    {
         assert!(run.stdout.contains(ours), "-help lacks {ours}:\n{}", run.stdout);
     }
     for petscs in ["-ksp_type", "-pc_type", "-da_grid_x"] {
         assert!(run.stdout.contains(petscs), "-help lacks PETSc's {petscs}");
+    }
+    for ours in ["-solution_view", "-error_view", "-solution_png", "-error_png", "-png_slice"] {
+        assert!(run.stdout.contains(ours), "-help lacks {ours}:\n{}", run.stdout);
     }
     assert!(!run.stdout.contains("Result:"), "-help solves nothing");
 }
@@ -175,6 +196,28 @@ fn bad_grid_sizes_are_refused() {
 }
 
 #[test]
+fn bad_problem_options_are_refused() {
+    assert_refused(2, &["-dim", "4"], "-dim 4: poisson solves in 2 or 3 dimensions");
+    assert_refused(2, &["-nz", "9"], "-nz applies to -dim 3 only");
+    assert_refused(2, &["-dim", "3", "-nz", "2"], "-nz 2: a grid needs at least 3 points");
+    assert_refused(2, &["-problem", "sines"], "-problem sines: choose seed or manufactured");
+    assert_refused(2, &["-dirichlet", "weak"], "-dirichlet weak: choose symmetric or seed");
+    assert_refused(2, &["-error_png", "e.png"], "-error_png: the seed problem has no exact solution");
+    assert_refused(2, &["-error_view", "vtk:e.vts"], "-error_view: the seed problem has no exact solution");
+    assert_refused(2, &["-solution_png"], "-solution_png needs a file name");
+    assert_refused(2, &["-png_slice", "-1"], "-png_slice -1: a z index is at least 0");
+    let out = scratch("refused").join("u.png");
+    let args = ["-dim", "3", "-nx", "9", "-ny", "9", "-nz", "9", "-png_slice", "9", "-solution_png"];
+    let run = poisson(2, &[&args[..], &[out.to_str().unwrap()]].concat());
+    assert_eq!(run.status, Some(1));
+    assert_eq!(run.our_errors(), ["poisson: error: -png_slice 9: the grid's z indices run from 0 to 8"]);
+    let run = poisson(2, &["-nx", "9", "-ny", "9", "-solution_png", "/nonexistent/u.png"]);
+    assert_eq!(run.status, Some(1));
+    assert_eq!(run.our_errors().len(), 1, "{}", run.stderr);
+    assert!(run.our_errors()[0].contains("/nonexistent/u.png: No such file or directory"), "{}", run.stderr);
+}
+
+#[test]
 fn a_grid_smaller_than_the_process_grid_is_refused() {
     assert_refused(
         5,
@@ -205,7 +248,7 @@ fn matrix_free_with_a_matrix_preconditioner_names_the_fix() {
         assert_refused(2, &["-nx", "17", "-pc_type", pc], "add -assemble");
     }
     // Jacobi needs only the diagonal, which the matrix-free operator gives.
-    assert_eq!(iterations(2, &["-pc_type", "jacobi"]), 380);
+    assert_eq!(seed_iterations(2, &["-pc_type", "jacobi"]), 380);
 }
 
 #[test]

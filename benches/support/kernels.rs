@@ -8,39 +8,44 @@ use petsc::{Petsc, PetscInt};
 use poisson::config::Config;
 use poisson::grid::Grid;
 
-/// A square grid of `points` nodes per direction (3-D cases go here when
-/// the operator has them).
+/// A square or cubic grid of `points` nodes per direction.
 #[derive(Clone, Copy, Debug)]
 pub struct Case {
+    dim: usize,
     points: usize,
 }
 
 impl Case {
     pub const fn square(points: usize) -> Self {
-        Case { points }
+        Case { dim: 2, points }
+    }
+
+    pub const fn cube(points: usize) -> Self {
+        Case { dim: 3, points }
     }
 
     pub fn grid<'p>(&self, petsc: &'p Petsc) -> Grid<'p> {
-        Grid::new(petsc, &Config { points: [self.points; 2], assemble: false }).expect("the grid is laid out")
+        let config = Config::new(&[self.points; 3][..self.dim]);
+        Grid::new(petsc, &config).expect("the grid is laid out")
     }
 
     pub fn unknowns(&self) -> usize {
-        self.points * self.points
+        self.points.pow(self.dim as u32)
     }
 
     /// The name criterion files the results under.
     pub fn param(&self) -> String {
-        format!("2d-{}", self.points)
+        format!("{}d-{}", self.dim, self.points)
     }
 }
 
 impl fmt::Display for Case {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "{}²", self.points)
+        write!(f, "{}{}", self.points, if self.dim == 3 { "³" } else { "²" })
     }
 }
 
-/// A stencil product reads x once and writes y once: 16 bytes per unknown
+/// A stencil product (5 or 7 points) reads x once and writes y once: 16 bytes per unknown
 /// (more if caches cannot keep the neighbouring rows, or count the
 /// write-allocate read of y; the ghost update of the shell matrix copies x
 /// once more).

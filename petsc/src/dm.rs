@@ -264,6 +264,44 @@ impl<'p> Dm<'p> {
 
     /// The patch a vector of this DM holds: owned points for a global vector,
     /// owned and ghost points for a local one.
+    /// Gives the nodes evenly spaced coordinates spanning `bounds` (lower,
+    /// upper) per direction, which viewers (VTK) write as the geometry.
+    pub fn set_uniform_coordinates(&mut self, bounds: [[f64; 2]; 3]) -> Result<()> {
+        let [[x0, x1], [y0, y1], [z0, z1]] = bounds;
+        // SAFETY: valid, set-up DMDA.
+        check(unsafe { sys::DMDASetUniformCoordinates(self.raw, x0, x1, y0, y1, z0, z1) })
+    }
+
+    /// Collects a global vector on rank 0 in the grid's natural order (x
+    /// fastest, then y, then z): every value there, none elsewhere. Collective.
+    pub fn gather_natural(&self, global: &Vector) -> Result<Vec<f64>> {
+        let mut natural = ptr::null_mut();
+        // SAFETY: valid DM, out-pointer.
+        check(unsafe { sys::DMDACreateNaturalVector(self.raw, &mut natural) })?;
+        let natural = Vector::from_raw(natural);
+        // SAFETY: valid DM and vectors of its layouts.
+        check(unsafe { sys::DMDAGlobalToNaturalBegin(self.raw, global.raw(), sys::INSERT_VALUES, natural.raw()) })?;
+        check(unsafe { sys::DMDAGlobalToNaturalEnd(self.raw, global.raw(), sys::INSERT_VALUES, natural.raw()) })?;
+        let (mut scatter, mut on_zero) = (ptr::null_mut(), ptr::null_mut());
+        // SAFETY: valid Vec, out-pointers; the scatter is destroyed below.
+        check(unsafe { sys::VecScatterCreateToZero(natural.raw(), &mut scatter, &mut on_zero) })?;
+        let on_zero = Vector::from_raw(on_zero);
+        let forward = || -> Result<()> {
+            // SAFETY: the scatter was made for these two vectors.
+            check(unsafe {
+                sys::VecScatterBegin(scatter, natural.raw(), on_zero.raw(), sys::INSERT_VALUES, sys::SCATTER_FORWARD)
+            })?;
+            check(unsafe {
+                sys::VecScatterEnd(scatter, natural.raw(), on_zero.raw(), sys::INSERT_VALUES, sys::SCATTER_FORWARD)
+            })
+        };
+        let moved = forward();
+        // SAFETY: created above, destroyed once, on every rank alike.
+        report_drop_error("VecScatterDestroy", check(unsafe { sys::VecScatterDestroy(&mut scatter) }));
+        moved?;
+        Ok(on_zero.read()?.to_vec())
+    }
+
     fn patch_of(&self, vec: &Vector) -> Result<Patch> {
         let len = vec.local_size()?;
         let owned = self.corners()?;
@@ -301,7 +339,8 @@ impl Drop for Dm<'_> {
 
 fn check_dim<D: Dimension>(dim: usize) -> Result<()> {
     match D::NDIM {
-        Some(n) if n == dim => Ok(()),
+        // A 2-D DMDA also reads as 3-D, with a z axis of length 1.
+        Some(n) if n == dim || (n == 3 && dim == 2) => Ok(()),
         _ => Err(Error::usage(format!("a {dim}-D DMDA viewed with {:?} dimensions", D::NDIM))),
     }
 }

@@ -107,6 +107,26 @@ impl<'m> Ksp<'m> {
         Ok(ConvergedReason { code: reason as i32, name: from_c(name) })
     }
 
+    /// Asks the solver to keep every residual norm of the next solves (the
+    /// history is reset at each solve).
+    pub fn record_residuals(&mut self) -> Result<()> {
+        // SAFETY: valid KSP; a null array lets PETSc allocate and own it.
+        check(unsafe { sys::KSPSetResidualHistory(self.raw, ptr::null_mut(), sys::compat::DECIDE, sys::PETSC_TRUE) })
+    }
+
+    /// The residual norms of the last solve, initial one first (empty unless
+    /// [`Ksp::record_residuals`] was called).
+    pub fn residual_history(&self) -> Result<Vec<PetscReal>> {
+        let (mut norms, mut n): (*const PetscReal, PetscInt) = (ptr::null(), 0);
+        // SAFETY: valid KSP, out-pointers; PETSc owns the array.
+        check(unsafe { sys::KSPGetResidualHistory(self.raw, &mut norms, &mut n) })?;
+        if norms.is_null() || n <= 0 {
+            return Ok(Vec::new());
+        }
+        // SAFETY: PETSc returned n valid entries.
+        Ok(unsafe { std::slice::from_raw_parts(norms, n as usize) }.to_vec())
+    }
+
     /// Relative, absolute and divergence tolerances and the iteration limit.
     pub fn tolerances(&self) -> Result<(PetscReal, PetscReal, PetscReal, usize)> {
         let (mut rtol, mut atol, mut dtol, mut maxits) = (0.0, 0.0, 0.0, 0 as PetscInt);

@@ -37,6 +37,28 @@ impl Petsc<'_> {
         Ok((set == sys::PETSC_TRUE).then_some(value == sys::PETSC_TRUE))
     }
 
+    /// The string value of `-name`, if given (an empty string when the
+    /// option has no value).
+    pub fn option_string(&self, name: &str) -> Result<Option<String>> {
+        let cname = c_string(name)?;
+        let mut buffer = vec![0 as c_char; 4096];
+        let mut set = sys::PETSC_FALSE;
+        // SAFETY: valid C string, a buffer of the length given, out-pointer.
+        check(unsafe {
+            sys::PetscOptionsGetString(
+                ptr::null_mut(),
+                ptr::null(),
+                cname.as_ptr(),
+                buffer.as_mut_ptr(),
+                buffer.len(),
+                &mut set,
+            )
+        })
+        .map_err(|e| e.context(name))?;
+        // PETSc always terminates the string within the buffer.
+        Ok((set == sys::PETSC_TRUE).then(|| from_c(buffer.as_ptr())))
+    }
+
     /// Whether `-help` was given.
     pub fn help_requested(&self) -> Result<bool> {
         let mut set = sys::PETSC_FALSE;

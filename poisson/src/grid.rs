@@ -1,36 +1,50 @@
-//! The grid: a DMDA of nodes on the unit square, boundary nodes included,
-//! distributed over the processes as PETSc chooses.
+//! The grid: a DMDA of nodes on the unit square or cube, boundary nodes
+//! included, distributed over the processes as PETSc chooses.
 
 use petsc::{Boundary, DaInfo, Dm, Error, Petsc, PetscInt, Result, StencilType};
 
 use crate::config::{Config, MIN_POINTS};
+use crate::problem::Point;
 
 /// A distributed grid of `points` nodes per direction, spacing `h`.
 pub struct Grid<'p> {
     pub dm: Dm<'p>,
     pub info: DaInfo,
-    /// Node spacing per direction (x, y): 1 / (points - 1).
-    pub h: [f64; 2],
+    /// 2 or 3.
+    pub dim: usize,
+    /// Node spacing per direction: 1 / (points - 1); 0 for z in 2-D.
+    pub h: [f64; 3],
 }
 
 impl<'p> Grid<'p> {
     /// Creates and distributes the grid. DMDA options (`-da_grid_x`,
-    /// `-da_processors_x`...) apply on top of `-nx`/`-ny`.
+    /// `-da_refine`, `-da_processors_x`...) apply on top of `-nx`...
     pub fn new(petsc: &'p Petsc<'_>, config: &Config) -> Result<Self> {
-        let [nx, ny] = config.points.map(|n| n as PetscInt);
-        let mut dm = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [nx, ny], 1, 1)?;
+        let [nx, ny, nz] = config.points.map(|n| n as PetscInt);
+        let star = StencilType::Star;
+        let mut dm = match config.dim {
+            2 => Dm::da(petsc, [Boundary::None; 2], star, [nx, ny], 1, 1)?,
+            _ => Dm::da(petsc, [Boundary::None; 3], star, [nx, ny, nz], 1, 1)?,
+        };
         dm.set_from_options()?;
-        dm.set_up()
-            .map_err(|e| e.context(format!("cannot lay out a {nx} x {ny} grid on {} processes", petsc.size())))?;
+        let asked = config.points[..config.dim].iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" x ");
+        dm.set_up().map_err(|e| e.context(format!("cannot lay out a {asked} grid on {} processes", petsc.size())))?;
         let info = dm.info()?;
         // DMDA options may have changed the sizes: check what PETSc built.
-        if let Some(&n) = info.points[..2].iter().find(|&&n| n < MIN_POINTS) {
+        if let Some(&n) = info.points[..config.dim].iter().find(|&&n| n < MIN_POINTS) {
             return Err(Error::usage(format!(
                 "a grid of {n} points per direction has no interior: at least {MIN_POINTS} are needed"
             )));
         }
-        let h = [0, 1].map(|d| 1.0 / (info.points[d] - 1) as f64);
-        Ok(Grid { dm, info, h })
+        let h = [0, 1, 2].map(|d| if d < config.dim { 1.0 / (info.points[d] - 1) as f64 } else { 0.0 });
+        Ok(Grid { dm, info, dim: config.dim, h })
+    }
+
+    /// Gives the nodes their coordinates in the unit square or cube, for
+    /// viewers that write the geometry (VTK). Only then: they cost 2 or 3
+    /// values per node.
+    pub fn add_coordinates(&mut self) -> Result<()> {
+        self.dm.set_uniform_coordinates([[0.0, 1.0]; 3])
     }
 
     /// Number of unknowns (one per node).
@@ -38,14 +52,29 @@ impl<'p> Grid<'p> {
         self.info.points.iter().product()
     }
 
-    /// Grid points (x, y).
-    pub fn points(&self) -> [usize; 2] {
-        [self.info.points[0], self.info.points[1]]
+    /// Grid points (x, y, z); z is 1 in 2-D.
+    pub fn points(&self) -> [usize; 3] {
+        self.info.points
+    }
+
+    /// Whether node `n` (indices x, y, z) lies on the boundary.
+    pub fn on_boundary(&self, n: [usize; 3]) -> bool {
+        on_boundary(self.dim, self.points(), n)
+    }
+
+    /// The coordinates of node `n`.
+    pub fn point(&self, n: [usize; 3]) -> Point {
+        [0, 1, 2].map(|d| n[d] as f64 * self.h[d])
+    }
+
+    /// The volume (area in 2-D) of a cell, which scales discrete L2 norms.
+    pub fn cell_volume(&self) -> f64 {
+        self.h[..self.dim].iter().product()
     }
 }
 
-/// Whether node (i, j) of a grid of `points` lies on the square's boundary.
-pub fn on_boundary(points: [usize; 2], i: usize, j: usize) -> bool {
-    let [mx, my] = points;
-    i == 0 || j == 0 || i == mx - 1 || j == my - 1
+/// Whether node `n` of a grid of `points` lies on the boundary of the
+/// square (`dim` 2, z ignored) or cube.
+pub fn on_boundary(dim: usize, points: [usize; 3], n: [usize; 3]) -> bool {
+    (0..dim).any(|d| n[d] == 0 || n[d] == points[d] - 1)
 }

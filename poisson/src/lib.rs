@@ -1,12 +1,15 @@
 //! `poisson`: the Poisson equation on a Cartesian grid, solved with PETSc.
 //!
 //! The program reproduces the seed's C example (see README): a DMDA grid,
-//! the 5-point operator applied matrix-free or assembled, a right-hand side,
+//! the 5- or 7-point operator applied matrix-free or assembled, a right-hand side,
 //! and a KSP configured from the options database.
 
+pub mod accuracy;
 pub mod config;
 pub mod grid;
 pub mod operator;
+pub mod picture;
+pub mod problem;
 pub mod report;
 pub mod rhs;
 pub mod run;

@@ -1,56 +1,112 @@
-//! The discrete operator: the 5-point Laplacian on interior nodes and the
-//! identity on boundary nodes, as the seed program defines it. Applied
-//! matrix-free (a shell matrix running [`Stencil::apply`]) or assembled
-//! into an AIJ matrix with the same coefficients.
+//! The discrete operator: the 5-point (2-D) or 7-point (3-D) Laplacian on
+//! interior nodes, and a Dirichlet row on boundary nodes, in the symmetric
+//! form or the seed's (see [`Dirichlet`]). Applied matrix-free (a shell
+//! matrix running [`Stencil::apply`]) or assembled into an AIJ matrix with
+//! the same coefficients.
 
-use ndarray::Ix2;
+use ndarray::Ix3;
 use petsc::{Dm, Mat, MatStencil, Result, ShellOperator, Vector};
 
-use crate::grid::{Grid, on_boundary};
+use crate::config::Dirichlet;
+use crate::grid::Grid;
 
-/// The stencil's coefficients on a grid of spacing (hx, hy).
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The stencil's coefficients on a grid.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Stencil {
-    /// 1/hx², 1/hy²: the weight of x and y neighbours.
-    pub cx: f64,
-    pub cy: f64,
-    /// Grid points (x, y), to tell boundary nodes.
-    pub points: [usize; 2],
+    pub dim: usize,
+    /// Grid points (x, y, z), to tell boundary nodes.
+    pub points: [usize; 3],
+    /// 1/h² per direction: the weight of a neighbour.
+    pub c: [f64; 3],
+    pub dirichlet: Dirichlet,
+    /// Per direction d and node index n along it, the weight of the
+    /// neighbour at n - 1 (`lower`) and n + 1 (`upper`) in an interior row:
+    /// c[d], or 0 where the symmetric form has eliminated a boundary node.
+    lower: [Vec<f64>; 3],
+    upper: [Vec<f64>; 3],
 }
 
 impl Stencil {
-    pub fn new(grid: &Grid) -> Self {
-        let [hx, hy] = grid.h;
-        Stencil { cx: 1.0 / (hx * hx), cy: 1.0 / (hy * hy), points: grid.points() }
+    pub fn new(grid: &Grid, dirichlet: Dirichlet) -> Self {
+        Self::from_parts(grid.dim, grid.points(), grid.h, dirichlet)
     }
 
+    fn from_parts(dim: usize, points: [usize; 3], h: [f64; 3], dirichlet: Dirichlet) -> Self {
+        let c = [0, 1, 2].map(|d| if d < dim { 1.0 / (h[d] * h[d]) } else { 0.0 });
+        let weights = |d: usize, neighbour: fn(usize) -> usize| -> Vec<f64> {
+            let m = points[d];
+            (0..m)
+                .map(|n| {
+                    let eliminated = dirichlet == Dirichlet::Symmetric && {
+                        let nb = neighbour(n);
+                        nb == 0 || nb == m - 1
+                    };
+                    if eliminated || d >= dim || n == 0 || n == m - 1 { 0.0 } else { c[d] }
+                })
+                .collect()
+        };
+        let lower = [0, 1, 2].map(|d| weights(d, |n| n.wrapping_sub(1)));
+        let upper = [0, 1, 2].map(|d| weights(d, |n| n + 1));
+        Stencil { dim, points, c, dirichlet, lower, upper }
+    }
+
+    /// The diagonal of an interior row.
     pub fn diagonal(&self) -> f64 {
-        2.0 * (self.cx + self.cy)
+        2.0 * self.c.iter().sum::<f64>()
     }
 
-    fn on_boundary(&self, i: usize, j: usize) -> bool {
-        on_boundary(self.points, i, j)
+    /// The diagonal of a boundary row: 1 in the seed's form; in the
+    /// symmetric form the interior one, so that boundary rows neither widen
+    /// the spectrum nor change the scale preconditioners see.
+    pub fn boundary_diagonal(&self) -> f64 {
+        match self.dirichlet {
+            Dirichlet::Symmetric => self.diagonal(),
+            Dirichlet::Seed => 1.0,
+        }
+    }
+
+    pub fn on_boundary(&self, n: [usize; 3]) -> bool {
+        crate::grid::on_boundary(self.dim, self.points, n)
+    }
+
+    /// What an interior row `n` takes from the boundary node `nb` next to
+    /// it: the weight that moves the boundary value to the right-hand side
+    /// in the symmetric form, nothing in the seed's.
+    pub fn eliminated_weight(&self, n: [usize; 3], nb: [usize; 3]) -> f64 {
+        if self.dirichlet == Dirichlet::Seed || self.on_boundary(n) || !self.on_boundary(nb) {
+            return 0.0;
+        }
+        let d = (0..3).find(|&d| n[d] != nb[d]).expect("a neighbour differs in one direction");
+        self.c[d]
     }
 
     /// y = A x over the owned nodes, reading x from a ghosted local vector.
     /// Terms are summed in the order an assembled row stores them (by
     /// global index), so both operators round alike.
     pub fn apply(&self, dm: &Dm, x_local: &Vector, y: &mut Vector) -> Result<()> {
-        let x = dm.view::<Ix2>(x_local)?;
-        let mut y = dm.view_mut::<Ix2>(y)?;
+        let x = dm.view::<Ix3>(x_local)?;
+        let mut y = dm.view_mut::<Ix3>(y)?;
         let (xo, yo) = (x.patch().start, y.patch().start);
         let x = x.array();
-        let (cx, cy, diag) = (self.cx, self.cy, self.diagonal());
-        for ((jl, il), out) in y.array_mut().indexed_iter_mut() {
-            let (i, j) = (yo[0] + il, yo[1] + jl);
-            // Position of (i, j) in the ghosted patch.
-            let (gi, gj) = (i - xo[0], j - xo[1]);
-            *out = if self.on_boundary(i, j) {
-                x[[gj, gi]]
+        let (diag, boundary_diag, three_d) = (self.diagonal(), self.boundary_diagonal(), self.dim == 3);
+        let [lx, ly, lz] = &self.lower;
+        let [ux, uy, uz] = &self.upper;
+        for ((kl, jl, il), out) in y.array_mut().indexed_iter_mut() {
+            let (i, j, k) = (yo[0] + il, yo[1] + jl, yo[2] + kl);
+            // Position of the node in the ghosted patch.
+            let (gi, gj, gk) = (i - xo[0], j - xo[1], k - xo[2]);
+            *out = if self.on_boundary([i, j, k]) {
+                boundary_diag * x[[gk, gj, gi]]
+            } else if three_d {
+                -lz[k] * x[[gk - 1, gj, gi]] - ly[j] * x[[gk, gj - 1, gi]] - lx[i] * x[[gk, gj, gi - 1]]
+                    + diag * x[[gk, gj, gi]]
+                    - ux[i] * x[[gk, gj, gi + 1]]
+                    - uy[j] * x[[gk, gj + 1, gi]]
+                    - uz[k] * x[[gk + 1, gj, gi]]
             } else {
-                -cy * x[[gj - 1, gi]] - cx * x[[gj, gi - 1]] + diag * x[[gj, gi]]
-                    - cx * x[[gj, gi + 1]]
-                    - cy * x[[gj + 1, gi]]
+                -ly[j] * x[[gk, gj - 1, gi]] - lx[i] * x[[gk, gj, gi - 1]] + diag * x[[gk, gj, gi]]
+                    - ux[i] * x[[gk, gj, gi + 1]]
+                    - uy[j] * x[[gk, gj + 1, gi]]
             };
         }
         Ok(())
@@ -58,33 +114,39 @@ impl Stencil {
 
     /// The operator's diagonal over the owned nodes.
     pub fn fill_diagonal(&self, dm: &Dm, d: &mut Vector) -> Result<()> {
-        let mut d = dm.view_mut::<Ix2>(d)?;
+        let mut d = dm.view_mut::<Ix3>(d)?;
         let o = d.patch().start;
-        let diag = self.diagonal();
-        for ((jl, il), out) in d.array_mut().indexed_iter_mut() {
-            *out = if self.on_boundary(o[0] + il, o[1] + jl) { 1.0 } else { diag };
+        let (diag, boundary_diag) = (self.diagonal(), self.boundary_diagonal());
+        for ((kl, jl, il), out) in d.array_mut().indexed_iter_mut() {
+            *out = if self.on_boundary([o[0] + il, o[1] + jl, o[2] + kl]) { boundary_diag } else { diag };
         }
         Ok(())
     }
 
-    /// Row (i, j) as (column, value) pairs, columns in grid order.
-    fn row(&self, i: usize, j: usize) -> Vec<(MatStencil, f64)> {
-        if self.on_boundary(i, j) {
-            return vec![(at(i, j), 1.0)];
+    /// Row `n` as (column, value) pairs, columns in grid order, eliminated
+    /// couplings left out.
+    fn row(&self, n: [usize; 3]) -> Vec<(MatStencil, f64)> {
+        if self.on_boundary(n) {
+            return vec![(at(n), self.boundary_diagonal())];
         }
-        vec![
-            (at(i, j - 1), -self.cy),
-            (at(i - 1, j), -self.cx),
-            (at(i, j), self.diagonal()),
-            (at(i + 1, j), -self.cx),
-            (at(i, j + 1), -self.cy),
-        ]
+        let shifted = |d: usize, up: bool| {
+            let mut m = n;
+            m[d] = if up { m[d] + 1 } else { m[d] - 1 };
+            m
+        };
+        let weight = |w: &[Vec<f64>; 3], d: usize| -w[d][n[d]];
+        let mut row = Vec::with_capacity(7);
+        row.extend((0..self.dim).rev().map(|d| (at(shifted(d, false)), weight(&self.lower, d))));
+        row.push((at(n), self.diagonal()));
+        row.extend((0..self.dim).map(|d| (at(shifted(d, true)), weight(&self.upper, d))));
+        row.retain(|&(_, v)| v != 0.0);
+        row
     }
 }
 
-/// Node (i, j) in PETSc's stencil indexing.
-fn at(i: usize, j: usize) -> MatStencil {
-    MatStencil { i: i as _, j: j as _, k: 0, c: 0 }
+/// Node n in PETSc's stencil indexing.
+fn at(n: [usize; 3]) -> MatStencil {
+    MatStencil { i: n[0] as _, j: n[1] as _, k: n[2] as _, c: 0 }
 }
 
 /// The matrix-free operator: a ghost exchange, then the stencil.
@@ -111,53 +173,100 @@ impl ShellOperator for MatrixFree<'_, '_> {
 }
 
 /// The operator as a shell matrix that applies the stencil in Rust.
-pub fn matrix_free<'g, 'p>(grid: &'g Grid<'p>) -> Result<Mat<'g>> {
-    let operator = MatrixFree { grid, stencil: Stencil::new(grid), x_local: grid.dm.local_vector()? };
-    Mat::shell(&grid.dm, operator)
+pub fn matrix_free<'g, 'p>(grid: &'g Grid<'p>, dirichlet: Dirichlet) -> Result<Mat<'g>> {
+    let operator = MatrixFree { grid, stencil: Stencil::new(grid, dirichlet), x_local: grid.dm.local_vector()? };
+    let mut a = Mat::shell(&grid.dm, operator)?;
+    a.set_symmetric(dirichlet == Dirichlet::Symmetric)?;
+    Ok(a)
 }
 
 /// The operator as an AIJ matrix (or what `-dm_mat_type` asks for).
-pub fn assembled<'p>(grid: &Grid<'p>) -> Result<Mat<'p>> {
-    let stencil = Stencil::new(grid);
+pub fn assembled<'p>(grid: &Grid<'p>, dirichlet: Dirichlet) -> Result<Mat<'p>> {
+    let stencil = Stencil::new(grid, dirichlet);
     let mut a = grid.dm.matrix()?;
     let patch = grid.dm.corners()?;
-    let [x_end, y_end, _] = patch.end();
-    for j in patch.start[1]..y_end {
-        for i in patch.start[0]..x_end {
-            let (cols, values): (Vec<_>, Vec<_>) = stencil.row(i, j).into_iter().unzip();
-            a.set_values_stencil(&[at(i, j)], &cols, &values)?;
+    let end = patch.end();
+    for k in patch.start[2]..end[2] {
+        for j in patch.start[1]..end[1] {
+            for i in patch.start[0]..end[0] {
+                let (cols, values): (Vec<_>, Vec<_>) = stencil.row([i, j, k]).into_iter().unzip();
+                a.set_values_stencil(&[at([i, j, k])], &cols, &values)?;
+            }
         }
     }
     a.assemble()?;
+    // Tells PETSc (GAMG, hypre, CG checks) what it may rely on.
+    a.set_symmetric(dirichlet == Dirichlet::Symmetric)?;
     Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
+    use petsc::PetscInt;
+
     use super::*;
 
-    fn stencil() -> Stencil {
-        // A 5 x 4 grid: hx = 1/4, hy = 1/3.
-        Stencil { cx: 16.0, cy: 9.0, points: [5, 4] }
+    fn cols(row: &[(MatStencil, f64)]) -> Vec<(PetscInt, PetscInt, PetscInt)> {
+        row.iter().map(|(c, _)| (c.i, c.j, c.k)).collect()
+    }
+
+    fn values(row: &[(MatStencil, f64)]) -> Vec<f64> {
+        row.iter().map(|(_, v)| *v).collect()
+    }
+
+    /// A 5 x 4 grid: hx = 1/4, hy = 1/3.
+    fn stencil_2d(dirichlet: Dirichlet) -> Stencil {
+        Stencil::from_parts(2, [5, 4, 1], [0.25, 1.0 / 3.0, 0.0], dirichlet)
     }
 
     #[test]
-    fn boundary_rows_are_the_identity() {
-        for (i, j) in [(0, 0), (4, 1), (2, 0), (2, 3)] {
-            let row = stencil().row(i, j);
-            assert_eq!(row.len(), 1);
-            assert_eq!((row[0].0.i, row[0].0.j, row[0].1), (i as _, j as _, 1.0));
+    fn seed_form_boundary_rows_are_the_identity() {
+        for n in [[0, 0, 0], [4, 1, 0], [2, 0, 0], [2, 3, 0]] {
+            let row = stencil_2d(Dirichlet::Seed).row(n);
+            assert_eq!(cols(&row), [(n[0] as PetscInt, n[1] as PetscInt, 0)]);
+            assert_eq!(values(&row), [1.0]);
         }
     }
 
     #[test]
-    fn interior_rows_are_the_five_point_laplacian_in_grid_order() {
-        let row = stencil().row(2, 1);
-        let cols: Vec<_> = row.iter().map(|(c, _)| (c.i, c.j)).collect();
-        assert_eq!(cols, [(2, 0), (1, 1), (2, 1), (3, 1), (2, 2)]);
-        let values: Vec<_> = row.iter().map(|(_, v)| *v).collect();
-        assert_eq!(values, [-9.0, -16.0, 50.0, -16.0, -9.0]);
-        // Constants are in the kernel of the Laplacian.
-        assert_eq!(values.iter().sum::<f64>(), 0.0);
+    fn seed_form_keeps_boundary_couplings_in_grid_order() {
+        let row = stencil_2d(Dirichlet::Seed).row([2, 1, 0]);
+        assert_eq!(cols(&row), [(2, 0, 0), (1, 1, 0), (2, 1, 0), (3, 1, 0), (2, 2, 0)]);
+        let v = values(&row);
+        assert!(v.iter().zip([-9.0, -16.0, 50.0, -16.0, -9.0]).all(|(a, b)| (a - b).abs() < 1e-12), "{v:?}");
+    }
+
+    #[test]
+    fn symmetric_form_eliminates_boundary_nodes_and_scales_boundary_rows() {
+        let s = stencil_2d(Dirichlet::Symmetric);
+        // (2, 1): its neighbour (2, 0) is on the boundary.
+        let row = s.row([2, 1, 0]);
+        assert_eq!(cols(&row), [(1, 1, 0), (2, 1, 0), (3, 1, 0), (2, 2, 0)]);
+        // (1, 1): two boundary neighbours, (1, 0) and (0, 1).
+        assert_eq!(cols(&s.row([1, 1, 0])), [(1, 1, 0), (2, 1, 0), (1, 2, 0)]);
+        assert_eq!(values(&s.row([0, 2, 0])), [s.diagonal()]);
+        assert!((s.eliminated_weight([2, 1, 0], [2, 0, 0]) - 9.0).abs() < 1e-12);
+        assert_eq!(s.eliminated_weight([2, 1, 0], [3, 1, 0]), 0.0);
+    }
+
+    #[test]
+    fn symmetric_rows_are_symmetric_in_3d() {
+        let s = Stencil::from_parts(3, [5, 6, 5], [0.25, 0.2, 0.25], Dirichlet::Symmetric);
+        let entry = |r: [usize; 3], c: [usize; 3]| {
+            s.row(r).into_iter().find(|(m, _)| [m.i, m.j, m.k] == c.map(|v| v as _)).map(|(_, v)| v)
+        };
+        let nodes: Vec<[usize; 3]> =
+            (0..5).flat_map(|k| (0..6).flat_map(move |j| (0..5).map(move |i| [i, j, k]))).collect();
+        for &r in &nodes {
+            let row = s.row(r);
+            assert!(row.len() <= 7);
+            for (m, v) in row {
+                let c = [m.i as usize, m.j as usize, m.k as usize];
+                assert_eq!(entry(c, r), Some(v), "A[{r:?}][{c:?}]");
+            }
+        }
+        // An interior node with no boundary neighbour has the full 7 points.
+        assert_eq!(s.row([2, 2, 2]).len(), 7);
+        assert_eq!(s.row([1, 2, 2]).len(), 6);
     }
 }

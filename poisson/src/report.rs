@@ -1,20 +1,30 @@
 //! What a run tells the user at the end.
 
+use crate::accuracy::ErrorNorms;
+use crate::config::Config;
 use crate::grid::Grid;
 use crate::solver::SolveReport;
 
 /// The lines printed after a solve.
-pub fn summary(grid: &Grid, matrix_free: bool, processes: i32, solve: &SolveReport) -> String {
-    let [mx, my, _] = grid.info.points;
-    let [px, py, _] = grid.info.processes;
-    let operator = if matrix_free { "matrix-free" } else { "assembled" };
+pub fn summary(grid: &Grid, config: &Config, processes: i32, solve: &SolveReport, error: Option<ErrorNorms>) -> String {
+    let dim = grid.dim;
+    let join = |v: &[usize]| v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" x ");
+    let operator = if config.assemble { "assembled" } else { "matrix-free" };
     let verdict = if solve.reason.converged() { "converged" } else { "did not converge" };
-    format!(
-        "Grid: {mx} x {my} points ({} unknowns) on {processes} process{} ({px} x {py}), {operator} operator\n\
+    let problem = match config.problem {
+        crate::problem::Problem::Seed => "seed (f = 1, u = 0 on the boundary)",
+        crate::problem::Problem::Manufactured => "manufactured (exact solution known)",
+    };
+    let mut text = format!(
+        "Grid: {} points ({} unknowns) on {processes} process{} ({}), {operator} operator\n\
+         Problem: {problem}, {} Dirichlet rows\n\
          Solver: KSP {}, PC {}, rtol {:e}, at most {} iterations\n\
          Result: {verdict} ({}) in {} iterations; residual norm {:.3e}, true relative residual {:.3e}\n",
+        join(&grid.info.points[..dim]),
         grid.unknowns(),
         if processes == 1 { "" } else { "es" },
+        join(&grid.info.processes[..dim]),
+        config.dirichlet.name(),
         solve.ksp_type,
         solve.pc_type,
         solve.rtol,
@@ -23,5 +33,12 @@ pub fn summary(grid: &Grid, matrix_free: bool, processes: i32, solve: &SolveRepo
         solve.iterations,
         solve.residual_norm,
         solve.true_relative_residual,
-    )
+    );
+    if let Some(factor) = solve.convergence_factor() {
+        text += &format!("Convergence: average factor {factor:.3} per iteration\n");
+    }
+    if let Some(e) = error {
+        text += &format!("Error: max {:.3e}, L2 {:.3e} (u - exact at the nodes; h = {:.3e})\n", e.max, e.l2, grid.h[0]);
+    }
+    text
 }

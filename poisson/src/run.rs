@@ -1,12 +1,17 @@
 //! One run, from the options to the report, with the seed's log stages.
 
+use std::path::Path;
+
 use mpi::environment::Universe;
 use mpi::topology::Communicator;
-use petsc::{Error, ErrorKind, Petsc, Result, Stage};
+use mpi::traits::Root;
+use petsc::{Error, ErrorKind, Petsc, Result, Stage, Vector};
 
 use crate::config::{self, Config};
 use crate::grid::Grid;
-use crate::{operator, report, rhs, solver};
+use crate::operator::{self, Stencil};
+use crate::picture::{self, Field};
+use crate::{accuracy, report, rhs, solver};
 
 /// Exit statuses (README lists them).
 pub const EXIT_OK: u8 = 0;
@@ -81,6 +86,33 @@ fn abort_if_local(petsc: &Petsc, e: Error) -> Error {
     e
 }
 
+/// Writes a picture of `v` (3-D: one z plane) from rank 0. Collective: every
+/// rank learns whether rank 0 succeeded, so all exit alike.
+fn picture(petsc: &Petsc, grid: &Grid, config: &Config, v: &Vector, name: &str, path: &str) -> Result<()> {
+    let [nx, ny, nz] = grid.points();
+    let k = config.pictures.slice.unwrap_or(nz / 2);
+    if k >= nz {
+        return Err(Error::usage(format!("-png_slice {k}: the grid's z indices run from 0 to {}", nz - 1)));
+    }
+    let values = grid.dm.gather_natural(v)?;
+    let mut outcome = if petsc.rank() == 0 {
+        let plane = &values[k * nx * ny..(k + 1) * nx * ny];
+        picture::write(Path::new(path), &Field { values: plane, nx, ny, name })
+    } else {
+        Ok((0.0, 0.0))
+    };
+    let mut ok = outcome.is_ok() as u8;
+    petsc.world().process_at_rank(0).broadcast_into(&mut ok);
+    match (&mut outcome, ok) {
+        (Err(message), _) => Err(Error::usage(std::mem::take(message))),
+        (Ok(_), 0) => Err(Error::usage(format!("{path}: not written (see rank 0)"))),
+        (Ok((min, max)), _) => {
+            let plane = if grid.dim == 3 { format!(", plane z = {k}") } else { String::new() };
+            petsc.print(&format!("Picture: {path} ({name} from {min:.3e} to {max:.3e}{plane})\n"))
+        }
+    }
+}
+
 fn run(petsc: &Petsc) -> Result<Outcome> {
     let stage = |name| Stage::register(petsc, name);
     let stages = [
@@ -92,17 +124,21 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
     ];
     let config = Config::from_options(petsc)?;
 
-    let grid = {
+    let mut grid = {
         let _stage = stages[0].push()?;
         Grid::new(petsc, &config)?
     };
     let a = {
         let _stage = stages[1].push()?;
-        if config.assemble { operator::assembled(&grid)? } else { operator::matrix_free(&grid)? }
+        if config.assemble {
+            operator::assembled(&grid, config.dirichlet)?
+        } else {
+            operator::matrix_free(&grid, config.dirichlet)?
+        }
     };
     let b = {
         let _stage = stages[2].push()?;
-        rhs::seed(&grid)?
+        rhs::build(&grid, &Stencil::new(&grid, config.dirichlet), config.problem)?
     };
     let mut ksp = {
         let _stage = stages[3].push()?;
@@ -122,9 +158,26 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
         refuse_unused(petsc, config::read_after_setup)?;
         solver::solve(&mut ksp, &a, &b, &mut x).map_err(|e| abort_if_local(petsc, e))?
     };
-    petsc.print(&report::summary(&grid, !config.assemble, petsc.size(), &result))?;
-    // -solution_view binary:u.dat, vtk:u.vts...: in the grid's natural order.
+    let exact = accuracy::exact(&grid, config.problem)?;
+    let error = exact.as_ref().map(|u| accuracy::error(&grid, &x, u)).transpose()?;
+    let norms = error.as_ref().map(|(_, norms)| *norms);
+    petsc.print(&report::summary(&grid, &config, petsc.size(), &result, norms))?;
+    drop(ksp);
+    drop(a);
+    if petsc.option_string("-solution_view")?.is_some() || petsc.option_string("-error_view")?.is_some() {
+        grid.add_coordinates()?;
+    }
+    // -solution_view vtk:u.vts, hdf5:u.h5, binary:u.dat...: in the grid's natural order.
     x.view_from_options("-solution_view")?;
+    if let Some((e, _)) = &error {
+        e.view_from_options("-error_view")?;
+    }
+    if let Some(path) = &config.pictures.solution {
+        picture(petsc, &grid, &config, &x, "u", path)?;
+    }
+    if let (Some(path), Some((e, _))) = (&config.pictures.error, &error) {
+        picture(petsc, &grid, &config, e, "u - exact", path)?;
+    }
     // Every option has had its chance to be read now, viewers included.
     refuse_unused(petsc, |_| false)?;
     Ok(if result.reason.converged() {

@@ -17,6 +17,18 @@ pub struct SolveReport {
     pub residual_norm: PetscReal,
     /// ||b - A x|| / ||b||, computed after the solve.
     pub true_relative_residual: PetscReal,
+    /// The method's residual norms, initial one first.
+    pub history: Vec<PetscReal>,
+}
+
+impl SolveReport {
+    /// The average factor by which each iteration reduced the residual:
+    /// (r_n / r_0)^(1/n). Near 0 for a good preconditioner; one that does
+    /// not grow with the grid is h-independent.
+    pub fn convergence_factor(&self) -> Option<f64> {
+        let (first, last) = (*self.history.first()?, *self.history.last()?);
+        (self.iterations > 0 && first > 0.0).then(|| (last / first).powf(1.0 / self.iterations as f64))
+    }
 }
 
 /// Preconditioners that need no more than the operator's action and its
@@ -30,6 +42,7 @@ pub fn create<'m>(petsc: &Petsc, a: &'m Mat, matrix_free: bool) -> Result<Ksp<'m
     ksp.set_operators(a, a)?;
     ksp.set_type("cg")?;
     ksp.pc()?.set_type("none")?;
+    ksp.record_residuals()?;
     ksp.set_from_options()?;
     let pc = ksp.pc()?.pc_type()?;
     if matrix_free && !MATRIX_FREE_PCS.contains(&pc.as_str()) {
@@ -60,5 +73,6 @@ pub fn solve(ksp: &mut Ksp, a: &Mat, b: &Vector, x: &mut Vector) -> Result<Solve
         iterations: ksp.iterations()?,
         residual_norm: ksp.residual_norm()?,
         true_relative_residual: if b_norm > 0.0 { r.norm(NormType::Two)? / b_norm } else { 0.0 },
+        history: ksp.residual_history()?,
     })
 }

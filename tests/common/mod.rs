@@ -38,6 +38,20 @@ impl Run {
             .unwrap_or_else(|| panic!("no Result line in stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr))
     }
 
+    /// (max, L2) from the report's "Error:" line.
+    pub fn error_norms(&self) -> (f64, f64) {
+        let line = self
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("Error: max "))
+            .unwrap_or_else(|| panic!("no Error line in stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr));
+        let number = |after: &str| -> f64 {
+            let rest = line.split(after).nth(1).unwrap_or_else(|| panic!("{after:?} not in {line:?}"));
+            rest.split([',', ' ']).next().unwrap().parse().unwrap_or_else(|_| panic!("bad number in {line:?}"))
+        };
+        (number("max "), number("L2 "))
+    }
+
     /// The residual norms `-ksp_monitor` printed, in order.
     pub fn monitor(&self) -> Vec<f64> {
         self.stdout

@@ -1,0 +1,40 @@
+//! The discretization error of a run whose problem has an exact solution.
+
+use ndarray::Ix3;
+use petsc::{NormType, Result, Vector};
+
+use crate::grid::Grid;
+use crate::problem::Problem;
+
+/// Norms of u - exact over all nodes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ErrorNorms {
+    pub max: f64,
+    /// sqrt(cell volume * sum of squares): the discrete L2 norm, which
+    /// tends to the continuous one as the grid is refined.
+    pub l2: f64,
+}
+
+/// The exact solution at the nodes, if the problem has one.
+pub fn exact<'p>(grid: &Grid<'p>, problem: Problem) -> Result<Option<Vector<'p>>> {
+    let Some(u) = problem.exact(grid.dim) else { return Ok(None) };
+    let mut v = grid.dm.global_vector()?;
+    v.set_name("exact")?;
+    let mut view = grid.dm.view_mut::<Ix3>(&mut v)?;
+    let o = view.patch().start;
+    for ((kl, jl, il), value) in view.array_mut().indexed_iter_mut() {
+        *value = u(grid.point([o[0] + il, o[1] + jl, o[2] + kl]));
+    }
+    drop(view);
+    Ok(Some(v))
+}
+
+/// e = x - exact, named "error" for viewers, and its norms.
+pub fn error<'p>(grid: &Grid<'p>, x: &Vector<'p>, exact: &Vector<'p>) -> Result<(Vector<'p>, ErrorNorms)> {
+    let mut e = x.duplicate()?;
+    e.set_name("error")?;
+    e.copy_from(x)?;
+    e.axpy(-1.0, exact)?;
+    let norms = ErrorNorms { max: e.norm(NormType::Infinity)?, l2: e.norm(NormType::Two)? * grid.cell_volume().sqrt() };
+    Ok((e, norms))
+}

@@ -1,0 +1,91 @@
+//! The operator, asked of PETSc itself under real MPI: the symmetric form
+//! is symmetric (and the seed's is not), and the matrix-free product equals
+//! the assembled one. Each check runs as a child `mpiexec` job executing
+//! the `#[ignore]`d test of the same name in this binary.
+
+mod common;
+
+use std::env;
+
+use common::mpiexec;
+use ndarray::Ix3;
+use petsc::{NormType, Petsc};
+use poisson::config::{Config, Dirichlet};
+use poisson::grid::Grid;
+use poisson::operator;
+
+fn under_mpi(name: &str, ranks: usize) {
+    let exe = env::current_exe().unwrap();
+    let run = mpiexec(ranks, &exe, &[name, "--exact", "--ignored", "--test-threads=1", "--nocapture"], &[]);
+    assert_eq!(run.status, Some(0), "{name} on {ranks} ranks:\n{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("1 passed"), "{name} did not run:\n{}", run.stdout);
+}
+
+#[test]
+fn petsc_finds_the_operator_symmetric() {
+    for ranks in [1, 3] {
+        under_mpi("mpi_symmetry", ranks);
+    }
+}
+
+#[test]
+fn matrix_free_products_equal_assembled_ones() {
+    under_mpi("mpi_products", 2);
+}
+
+fn config(dim: usize, dirichlet: Dirichlet) -> Config {
+    Config { dirichlet, ..Config::new(if dim == 2 { &[13, 11] } else { &[7, 9, 8] }) }
+}
+
+fn with_petsc(f: impl FnOnce(&Petsc)) {
+    let universe = mpi::initialize().expect("MPI initializes once");
+    let petsc = Petsc::init(&universe, ["operator-test".to_string()], "").unwrap();
+    f(&petsc);
+}
+
+#[test]
+#[ignore = "runs under mpiexec, started by petsc_finds_the_operator_symmetric"]
+fn mpi_symmetry() {
+    with_petsc(|petsc| {
+        for dim in [2, 3] {
+            for (dirichlet, symmetric) in [(Dirichlet::Symmetric, true), (Dirichlet::Seed, false)] {
+                let grid = Grid::new(petsc, &config(dim, dirichlet)).unwrap();
+                let a = operator::assembled(&grid, dirichlet).unwrap();
+                // MatIsSymmetric compares A with its transpose, entry by entry.
+                assert_eq!(a.is_symmetric(0.0).unwrap(), symmetric, "{dim}-D, {dirichlet:?}");
+            }
+        }
+    });
+}
+
+#[test]
+#[ignore = "runs under mpiexec, started by matrix_free_products_equal_assembled_ones"]
+fn mpi_products() {
+    with_petsc(|petsc| {
+        for dim in [2, 3] {
+            for dirichlet in [Dirichlet::Symmetric, Dirichlet::Seed] {
+                let grid = Grid::new(petsc, &config(dim, dirichlet)).unwrap();
+                let (free, assembled) =
+                    (operator::matrix_free(&grid, dirichlet).unwrap(), operator::assembled(&grid, dirichlet).unwrap());
+                // An x with a different value at every node, boundary included.
+                let mut x = grid.dm.global_vector().unwrap();
+                {
+                    let mut view = grid.dm.view_mut::<Ix3>(&mut x).unwrap();
+                    let o = view.patch().start;
+                    for ((k, j, i), v) in view.array_mut().indexed_iter_mut() {
+                        let (i, j, k) = (o[0] + i, o[1] + j, o[2] + k);
+                        *v = ((i * 7 + j * 13 + k * 29) % 17) as f64 - 8.0 + 0.1 * i as f64;
+                    }
+                }
+                let (mut y_free, mut y_assembled) = (x.duplicate().unwrap(), x.duplicate().unwrap());
+                free.mult(&x, &mut y_free).unwrap();
+                assembled.mult(&x, &mut y_assembled).unwrap();
+                let scale = y_assembled.norm(NormType::Infinity).unwrap();
+                assert!(scale > 0.0);
+                y_free.axpy(-1.0, &y_assembled).unwrap();
+                let diff = y_free.norm(NormType::Infinity).unwrap();
+                assert!(diff <= 1e-14 * scale, "{dim}-D {dirichlet:?}: products differ by {diff:e} of {scale:e}");
+            }
+        }
+    });
+}
