@@ -98,9 +98,11 @@ fn a_strong_series_writes_its_csv_table_and_plot() {
         for name in ["solver_s", "ksp_solve_s", "matmult_s", "dof_per_s", "bytes_per_dof", "stream_bytes_per_s"] {
             assert!(number(&header, row, name) > 0.0, "{name} in {row:?}");
         }
-        // Set-up and iterations are parts of the solver stage.
-        let parts = number(&header, row, "pc_setup_s") + number(&header, row, "ksp_solve_s");
-        assert!(parts <= number(&header, row, "solver_s") * 1.001, "{row:?}");
+        // Set-up and iterations are parts of the solver stage on every rank
+        // (each figure is its slowest rank's, so only each part is bounded).
+        for part in ["pc_setup_s", "ksp_solve_s", "matmult_s"] {
+            assert!(number(&header, row, part) <= number(&header, row, "solver_s"), "{part} in {row:?}");
+        }
         let ranks = number(&header, row, "ranks");
         let efficiency = number(&header, row, "efficiency");
         assert!((number(&header, row, "speedup") / ranks - efficiency).abs() < 1e-9);
@@ -149,7 +151,9 @@ fn a_weak_series_grows_the_grid_with_the_ranks() {
     ]);
     let (header, rows) = read_csv(&out.join("weak.csv"));
     let grids: Vec<_> = rows.iter().map(|r| column(&header, r, "points")).collect();
-    assert_eq!(grids, ["33", "47"]);
+    // 9³ on one rank, 11³ (about 2 x 9³) on two.
+    assert_eq!(grids, ["9", "11"]);
+    assert_eq!(column(&header, &rows[1], "unknowns"), "1331");
     assert_eq!(column(&header, &rows[1], "solver"), "default");
     assert!(out.join("weak.md").is_file() && out.join("weak.svg").is_file());
     std::fs::remove_dir_all(out).ok();
