@@ -31,6 +31,11 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A command line's words (the scratch paths have no spaces).
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 fn succeed(args: &[&str]) -> String {
     let out = scaling(args);
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -65,26 +70,10 @@ fn number(header: &[String], row: &[String], name: &str) -> f64 {
 fn a_strong_series_writes_its_csv_table_and_plot() {
     let out = scratch("strong");
     let dir = out.to_str().unwrap();
-    let progress = succeed(&[
-        "strong",
-        "--grid",
-        "33",
-        "--ranks",
-        "1,2",
-        "--repeat",
-        "2",
-        "--solver",
-        "cg",
-        "--solver",
-        "gamg",
-        "--stream-elements",
-        "100000",
-        "--out",
-        dir,
-        "--",
-        "-ksp_rtol",
-        "1e-6",
-    ]);
+    let progress = succeed(&words(&format!(
+        "strong --grid 33 --ranks 1,2 --repeat 2 --solver cg --solver gamg --stream-elements 100000 --out {dir} \
+         -- -ksp_rtol 1e-6"
+    )));
     assert!(progress.contains("[8/8] strong gamg 33² on 2 ranks, run 2/2"), "{progress}");
 
     let (header, rows) = read_csv(&out.join("strong.csv"));
@@ -136,19 +125,10 @@ fn a_strong_series_writes_its_csv_table_and_plot() {
 #[test]
 fn a_weak_series_grows_the_grid_with_the_ranks() {
     let out = scratch("weak");
-    succeed(&[
-        "weak",
-        "--points-per-rank",
-        "33",
-        "--ranks",
-        "1,2",
-        "--repeat",
-        "1",
-        "--stream-elements",
-        "100000",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let dir = out.to_str().unwrap();
+    succeed(&words(&format!(
+        "weak --dim 3 --points-per-rank 9 --ranks 1,2 --repeat 1 --stream-elements 100000 --out {dir}"
+    )));
     let (header, rows) = read_csv(&out.join("weak.csv"));
     let grids: Vec<_> = rows.iter().map(|r| column(&header, r, "points")).collect();
     // 9³ on one rank, 11³ (about 2 x 9³) on two.
