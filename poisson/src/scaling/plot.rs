@@ -60,7 +60,7 @@ fn lines(mode: Mode, rows: &[Row], x: impl Fn(&Row) -> f64, y: impl Fn(&Row) -> 
         let label = match mode {
             Mode::Strong => format!("{} {}", r.solver, r.grid),
             Mode::Weak => r.solver.clone(),
-            Mode::Compare => format!("{} on {} ranks", r.solver, r.ranks),
+            Mode::Compare => format!("{}, {} rank{}", r.solver, r.ranks, if r.ranks == 1 { "" } else { "s" }),
         };
         groups.entry(label).or_default().push((x(r), y(r)));
     }
@@ -85,7 +85,7 @@ struct LinearAxis;
 impl YAxis for LogAxis {
     type Spec = LogCoord<f64>;
     fn spec(&self, low: f64, high: f64) -> Self::Spec {
-        (low / 1.5..high * 1.5).log_scale().into()
+        (low / 2.0..high * 3.0).log_scale().into()
     }
 }
 
@@ -123,7 +123,16 @@ where
         .y_label_area_size(60)
         .build_cartesian_2d((x0 / 1.25..x1 * 1.25).log_scale(), axis.spec(y0, y1))
         .map_err(error)?;
-    chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw().map_err(error)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(6)
+        .y_labels(8)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .draw()
+        .map_err(error)?;
     for (i, line) in lines.into_iter().enumerate() {
         let color = if line.dashed { BLACK.to_rgba() } else { Palette99::pick(i).to_rgba() };
         let style = color.stroke_width(2);
@@ -143,4 +152,28 @@ where
         .border_style(BLACK)
         .draw()
         .map_err(error)
+}
+
+/// A tick label: a few significant digits, no float noise ("0.7", "20000",
+/// "1e6").
+fn tick(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if !(1e-3..1e5).contains(&v.abs()) {
+        return format!("{v:.0e}");
+    }
+    let text = format!("{v:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick;
+
+    #[test]
+    fn ticks_are_short() {
+        let ticks: Vec<_> = [0.0, 0.7000000000000001, 0.01, 2.0, 20000.0, 1e6, 2e-4].map(tick).into();
+        assert_eq!(ticks, ["0", "0.7", "0.01", "2", "20000", "1e6", "2e-4"]);
+    }
 }

@@ -127,7 +127,12 @@ pub fn run(plan: &Plan, launcher: &Launcher) -> Result<Vec<Row>, String> {
             let mut runs = Vec::new();
             for rep in 1..=plan.repeat {
                 step += 1;
-                let what = format!("{} {} {grid} on {ranks} ranks", plan.mode.name(), solver.name);
+                let what = format!(
+                    "{} {} {grid} on {ranks} rank{}",
+                    plan.mode.name(),
+                    solver.name,
+                    if ranks == 1 { "" } else { "s" }
+                );
                 progress.show(&format!("[{step}/{total}] {what}, run {rep}/{}", plan.repeat));
                 let tag = format!("{}-{}-{}-n{ranks}-{rep}", plan.mode.name(), solver.name, grid.points);
                 let m = launcher.run(ranks, &options, &tag)?;
