@@ -50,7 +50,7 @@ const DIRICHLET: Dirichlet = Dirichlet::Symmetric;
 fn main() {
     let mut criterion = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
+        .measurement_time(Duration::from_secs(2))
         .sample_size(30)
         .output_directory(&support::summary::criterion_directory())
         .configure_from_args();

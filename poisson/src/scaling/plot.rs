@@ -36,14 +36,16 @@ pub fn svg(mode: Mode, rows: &[Row], path: &Path) -> Result<(), String> {
             stream.dedup_by(|a, b| a.0 == b.0);
             efficiency.push(Line { label: "STREAM speed-up / ranks".into(), points: stream, dashed: true });
             let title = format!("{} scaling: setup + solve time", mode.name());
-            panel(&left, &title, "ranks", "time (s)", lines(mode, rows, x, time), LogAxis)?;
-            panel(&right, "parallel efficiency", "ranks", "efficiency", efficiency, LinearAxis)?;
+            let ranks = XAxis::ranks(rows);
+            panel(&left, &title, ranks, "time (s)", lines(mode, rows, x, time), LogAxis)?;
+            panel(&right, "parallel efficiency", ranks, "efficiency", efficiency, LinearAxis)?;
         }
         Mode::Compare => {
             let x = |r: &Row| r.median.unknowns as f64;
-            panel(&left, "setup + solve time", "unknowns", "time (s)", lines(mode, rows, x, time), LogAxis)?;
+            let unknowns = XAxis { name: "unknowns", base: 10.0, labels: 6 };
+            panel(&left, "setup + solve time", unknowns, "time (s)", lines(mode, rows, x, time), LogAxis)?;
             let rate = lines(mode, rows, x, |r| r.dof_per_s() / 1e6);
-            panel(&right, "unknowns per second of setup + solve", "unknowns", "Mdof/s", rate, LogAxis)?;
+            panel(&right, "unknowns per second of setup + solve", unknowns, "Mdof/s", rate, LogAxis)?;
         }
     }
     root.present().map_err(|e| format!("{}: {e}", path.display()))
@@ -73,6 +75,24 @@ fn lines(mode: Mode, rows: &[Row], x: impl Fn(&Row) -> f64, y: impl Fn(&Row) -> 
         .collect()
 }
 
+/// A log x axis: its name, base, and how many labels at most.
+#[derive(Clone, Copy)]
+struct XAxis {
+    name: &'static str,
+    base: f64,
+    labels: usize,
+}
+
+impl XAxis {
+    /// Powers of two, one label per rank count measured (no labels between).
+    fn ranks(rows: &[Row]) -> Self {
+        let mut counts: Vec<usize> = rows.iter().map(|r| r.ranks).collect();
+        counts.sort_unstable();
+        counts.dedup();
+        XAxis { name: "ranks", base: 2.0, labels: counts.len() }
+    }
+}
+
 /// How a panel's y axis is scaled.
 trait YAxis {
     type Spec: AsRangedCoord<Value = f64>;
@@ -99,7 +119,7 @@ impl YAxis for LinearAxis {
 fn panel<A: YAxis>(
     area: &Area,
     title: &str,
-    x_desc: &str,
+    x_axis: XAxis,
     y_desc: &str,
     lines: Vec<Line>,
     axis: A,
@@ -121,13 +141,13 @@ where
         .margin(15)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .build_cartesian_2d((x0 / 1.25..x1 * 1.25).log_scale(), axis.spec(y0, y1))
+        .build_cartesian_2d((x0 / 1.25..x1 * 1.25).log_scale().base(x_axis.base), axis.spec(y0, y1))
         .map_err(error)?;
     chart
         .configure_mesh()
-        .x_desc(x_desc)
+        .x_desc(x_axis.name)
         .y_desc(y_desc)
-        .x_labels(6)
+        .x_labels(x_axis.labels)
         .y_labels(8)
         .x_label_formatter(&|v| tick(*v))
         .y_label_formatter(&|v| tick(*v))
