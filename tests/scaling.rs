@@ -112,7 +112,7 @@ fn a_strong_series_writes_its_csv_table_and_plot() {
     assert!(lines[0].contains("| solver | grid | ranks | iterations |"), "{table}");
     assert!(lines[2].starts_with("| cg | 33² | 1 |"), "{table}");
     assert!(table.contains("`gamg` = `-assemble -ksp_type cg -pc_type gamg`"), "{table}");
-    assert!(table.contains("every run: `-ksp_rtol 1e-6`"), "{table}");
+    assert!(table.contains("Every run: `-ksp_rtol 1e-6`."), "{table}");
 
     let svg = std::fs::read_to_string(out.join("strong.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "not an SVG document");

@@ -70,12 +70,10 @@ pub fn markdown(rows: &[Row], solvers: &[SolverSet], common: &[String], command:
             r.stream_speedup,
         );
     }
-    text += "\nSolvers:";
-    for s in solvers {
-        text += &format!(" `{}` = `{}`;", s.name, s.options.join(" "));
-    }
+    let sets: Vec<_> = solvers.iter().map(|s| format!("`{}` = `{}`", s.name, s.options.join(" "))).collect();
+    text += &format!("\nSolvers: {}.", sets.join("; "));
     if !common.is_empty() {
-        text += &format!(" every run: `{}`.", common.join(" "));
+        text += &format!(" Every run: `{}`.", common.join(" "));
     }
     text += &format!("\n\nMade by `{command}`.\n");
     text
@@ -128,7 +126,7 @@ mod tests {
         let solvers = [SolverSet { name: "cg".into(), options: vec!["-pc_type".into(), "none".into()] }];
         let text = markdown(&rows(), &solvers, &["-ksp_rtol".into(), "1e-8".into()], "poisson-scaling strong");
         assert!(text.contains("| cg | 33² | 1 | 70 (not converged) | 0.001 |"), "{text}");
-        assert!(text.contains("`cg` = `-pc_type none`; every run: `-ksp_rtol 1e-8`."), "{text}");
+        assert!(text.contains("Solvers: `cg` = `-pc_type none`. Every run: `-ksp_rtol 1e-8`."), "{text}");
         assert!(text.ends_with("Made by `poisson-scaling strong`.\n"));
     }
 }
