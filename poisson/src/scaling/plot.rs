@@ -105,7 +105,9 @@ struct LinearAxis;
 impl YAxis for LogAxis {
     type Spec = LogCoord<f64>;
     fn spec(&self, low: f64, high: f64) -> Self::Spec {
-        (low / 2.0..high * 3.0).log_scale().into()
+        // Whole decades: a labelled power of ten at each end.
+        let decade = |v: f64, round: fn(f64) -> f64| 10f64.powf(round(v.log10()));
+        (decade(low, f64::floor)..decade(high * 1.01, f64::ceil)).log_scale().into()
     }
 }
 
