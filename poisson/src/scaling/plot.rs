@@ -105,16 +105,17 @@ struct LinearAxis;
 impl YAxis for LogAxis {
     type Spec = LogCoord<f64>;
     fn spec(&self, low: f64, high: f64) -> Self::Spec {
-        // Whole decades: a labelled power of ten at each end.
+        // Whole decades, a labelled power of ten at each end; room above the
+        // data for the legend.
         let decade = |v: f64, round: fn(f64) -> f64| 10f64.powf(round(v.log10()));
-        (decade(low, f64::floor)..decade(high * 1.01, f64::ceil)).log_scale().into()
+        (decade(low, f64::floor)..decade(high * 3.0, f64::ceil)).log_scale().into()
     }
 }
 
 impl YAxis for LinearAxis {
     type Spec = std::ops::Range<f64>;
     fn spec(&self, _low: f64, high: f64) -> Self::Spec {
-        0.0..(high * 1.1).max(1.1)
+        0.0..(high * 1.4).max(1.5)
     }
 }
 
