@@ -4,20 +4,10 @@
 
 mod common;
 
-use std::env;
-
-use common::mpiexec;
+use common::under_mpi;
 use mpi::traits::Communicator;
 use ndarray::{Ix2, Ix3};
 use petsc::{Boundary, Dm, ErrorKind, Ksp, Mat, NormType, Petsc, ShellOperator, StencilType, Vector};
-
-/// Runs the ignored test `name` of this binary on `ranks` processes.
-fn under_mpi(name: &str, ranks: usize) {
-    let exe = env::current_exe().unwrap();
-    let run = mpiexec(ranks, &exe, &[name, "--exact", "--ignored", "--test-threads=1", "--nocapture"], &[]);
-    assert_eq!(run.status, Some(0), "{name} on {ranks} ranks:\n{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("1 passed"), "{name} did not run:\n{}", run.stdout);
-}
 
 #[test]
 fn dmda_views() {

@@ -151,6 +151,29 @@ fn help_lists_our_options_next_to_petscs() {
 }
 
 #[test]
+fn petscs_dmda_options_size_the_grid() {
+    let refined = poisson(2, &["-nx", "33", "-ny", "17", "-da_refine", "2"]);
+    refined.assert_success();
+    assert!(refined.stdout.contains("Grid: 129 x 65 points (8385 unknowns)"), "{}", refined.stdout);
+    let three_d = poisson(2, &["-dim", "3", "-da_grid_x", "9", "-da_grid_y", "7", "-da_grid_z", "5"]);
+    three_d.assert_success();
+    assert!(three_d.stdout.contains("Grid: 9 x 7 x 5 points (315 unknowns) on 2 processes"), "{}", three_d.stdout);
+}
+
+#[test]
+fn petscs_geometric_multigrid_coarsens_the_grid() {
+    let mg = ["-assemble", "-pc_type", "mg", "-pc_mg_galerkin", "pmat", "-problem", "manufactured"];
+    for (args, levels) in
+        [(&["-nx", "257", "-ny", "257"][..], "5"), (&["-dim", "3", "-nx", "33", "-ny", "33", "-nz", "33"], "3")]
+    {
+        let run = poisson(2, &[&mg[..], args, &["-pc_mg_levels", levels, "-ksp_view"]].concat());
+        run.assert_success();
+        assert!(run.stdout.contains(&format!("levels={levels}")), "{}", run.stdout);
+        assert!(run.iterations() <= 6, "{args:?}: {} iterations", run.iterations());
+    }
+}
+
+#[test]
 fn options_come_from_files_and_the_environment_too() {
     let file = scratch("options").join("gamg.opts");
     std::fs::write(&file, "-assemble\n-pc_type gamg\n").unwrap();

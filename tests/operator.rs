@@ -5,21 +5,12 @@
 
 mod common;
 
-use std::env;
-
-use common::mpiexec;
+use common::under_mpi;
 use ndarray::Ix3;
 use petsc::{NormType, Petsc};
 use poisson::config::{Config, Dirichlet};
 use poisson::grid::Grid;
 use poisson::operator;
-
-fn under_mpi(name: &str, ranks: usize) {
-    let exe = env::current_exe().unwrap();
-    let run = mpiexec(ranks, &exe, &[name, "--exact", "--ignored", "--test-threads=1", "--nocapture"], &[]);
-    assert_eq!(run.status, Some(0), "{name} on {ranks} ranks:\n{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("1 passed"), "{name} did not run:\n{}", run.stdout);
-}
 
 #[test]
 fn petsc_finds_the_operator_symmetric() {

@@ -13,6 +13,11 @@ pub const ERR_ARG_WRONG: PetscErrorCode = crate::PETSC_ERR_ARG_WRONG as PetscErr
 /// `PETSC_DECIDE` and `PETSC_DETERMINE`: untyped macros.
 pub const DECIDE: PetscInt = -1;
 pub const DETERMINE: PetscInt = -1;
+/// `PETSC_DECIDE` for an argument whose integer type changed between
+/// releases (`KSPSetResidualHistory`'s length: PetscInt, later PetscCount).
+pub fn decide<T: From<i8>>() -> T {
+    T::from(-1)
+}
 /// `PETSC_DEFAULT`, for tolerances left at PETSc's defaults.
 pub const DEFAULT: PetscInt = -2;
 

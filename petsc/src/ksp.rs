@@ -5,7 +5,7 @@ use std::ptr;
 
 use petsc_sys as sys;
 
-use crate::{Mat, Petsc, PetscInt, PetscReal, Result, Vector, c_string, check, from_c, report_drop_error};
+use crate::{Dm, Mat, Petsc, PetscInt, PetscReal, Result, Vector, c_string, check, from_c, report_drop_error};
 
 /// A linear solver. `'m` is how long the operators it uses live: PETSc keeps
 /// references to them, so they must outlive the solver.
@@ -40,6 +40,16 @@ impl<'m> Ksp<'m> {
     pub fn set_operators(&mut self, a: &'m Mat<'_>, p: &'m Mat<'_>) -> Result<()> {
         // SAFETY: valid KSP and Mats, which outlive self ('m).
         check(unsafe { sys::KSPSetOperators(self.raw, a.raw(), p.raw()) })
+    }
+
+    /// Gives the solver the grid its operators live on, for preconditioners
+    /// that use it (PCMG builds its hierarchy and interpolation from a
+    /// DMDA). The DM does not compute the operators or right-hand side:
+    /// those stay the ones set here.
+    pub fn set_dm(&mut self, dm: &'m Dm<'_>) -> Result<()> {
+        // SAFETY: valid KSP and DM, which outlives self ('m); PETSc takes a reference.
+        check(unsafe { sys::KSPSetDM(self.raw, dm.raw()) })?;
+        check(unsafe { sys::KSPSetDMActive(self.raw, sys::PETSC_FALSE) })
     }
 
     pub fn set_type(&mut self, name: &str) -> Result<()> {
@@ -111,7 +121,7 @@ impl<'m> Ksp<'m> {
     /// history is reset at each solve).
     pub fn record_residuals(&mut self) -> Result<()> {
         // SAFETY: valid KSP; a null array lets PETSc allocate and own it.
-        check(unsafe { sys::KSPSetResidualHistory(self.raw, ptr::null_mut(), sys::compat::DECIDE, sys::PETSC_TRUE) })
+        check(unsafe { sys::KSPSetResidualHistory(self.raw, ptr::null_mut(), sys::compat::decide(), sys::PETSC_TRUE) })
     }
 
     /// The residual norms of the last solve, initial one first (empty unless

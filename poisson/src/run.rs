@@ -142,7 +142,7 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
     };
     let mut ksp = {
         let _stage = stages[3].push()?;
-        solver::create(petsc, &a, !config.assemble)?
+        solver::create(petsc, &grid, &a, !config.assemble)?
     };
     // -help has printed our options and PETSc's by now; nothing to solve.
     if petsc.help_requested()? {

@@ -2,6 +2,7 @@
 //! default (the seed's choice), everything overridable from the options
 //! database without prefix.
 
+use crate::grid::Grid;
 use petsc::{ConvergedReason, Error, Ksp, Mat, NormType, Petsc, PetscReal, Result, Vector};
 
 /// What a solve did, for the report.
@@ -37,8 +38,10 @@ impl SolveReport {
 pub const MATRIX_FREE_PCS: [&str; 2] = ["none", "jacobi"];
 
 /// Creates the solver with the seed's defaults, then applies the options.
-pub fn create<'m>(petsc: &Petsc, a: &'m Mat, matrix_free: bool) -> Result<Ksp<'m>> {
+/// The grid goes with it, so that `-pc_type mg` can coarsen it.
+pub fn create<'m>(petsc: &Petsc, grid: &'m Grid, a: &'m Mat, matrix_free: bool) -> Result<Ksp<'m>> {
     let mut ksp = Ksp::new(petsc)?;
+    ksp.set_dm(&grid.dm)?;
     ksp.set_operators(a, a)?;
     ksp.set_type("cg")?;
     ksp.pc()?.set_type("none")?;

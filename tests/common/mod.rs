@@ -117,6 +117,15 @@ fn read_all(mut pipe: impl Read) -> String {
     text
 }
 
+/// Runs the `#[ignore]`d test `name` of the calling test binary on `ranks`
+/// processes: how tests that need MPI inside the test process run.
+pub fn under_mpi(name: &str, ranks: usize) {
+    let exe = std::env::current_exe().unwrap();
+    let run = mpiexec(ranks, &exe, &[name, "--exact", "--ignored", "--test-threads=1", "--nocapture"], &[]);
+    assert_eq!(run.status, Some(0), "{name} on {ranks} ranks:\n{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("1 passed"), "{name} did not run:\n{}", run.stdout);
+}
+
 /// A vector written by PETSc's binary viewer (`-solution_view binary:F`).
 pub fn read_petsc_vec(path: &Path) -> Vec<f64> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
