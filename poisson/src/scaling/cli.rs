@@ -58,7 +58,7 @@ struct Common {
     /// Space dimension (3 gives poisson -dim 3 -nz).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(2..=3))]
     dim: u32,
-    /// A solver set, repeatable: a preset (cg, jacobi, gamg, hypre, ml) or
+    /// A solver set, repeatable: a preset (cg, jacobi, gamg, hypre, ml, mg) or
     /// NAME=OPTIONS ("ilu=-assemble -pc_type bjacobi"). Default: poisson's
     /// own (CG without preconditioner), as "default".
     #[arg(long = "solver", value_name = "SET")]
@@ -87,12 +87,14 @@ struct Common {
 }
 
 /// The preset solver sets.
-const PRESETS: [(&str, &str); 5] = [
+const PRESETS: [(&str, &str); 6] = [
     ("cg", "-ksp_type cg -pc_type none"),
     ("jacobi", "-ksp_type cg -pc_type jacobi"),
     ("gamg", "-assemble -ksp_type cg -pc_type gamg"),
     ("hypre", "-assemble -ksp_type cg -pc_type hypre -pc_hypre_type boomeramg"),
     ("ml", "-assemble -ksp_type cg -pc_type ml"),
+    // Geometric multigrid on the DMDA: grids of 2^k + 1 points, 17 or more.
+    ("mg", "-assemble -ksp_type cg -pc_type mg -pc_mg_levels 5 -pc_mg_galerkin pmat"),
 ];
 
 /// A `--solver` value: a preset's name, or NAME=OPTIONS.
@@ -213,6 +215,7 @@ mod tests {
         let own = solver_set("bj=-assemble -pc_type bjacobi").unwrap();
         assert_eq!((own.name.as_str(), own.options.len()), ("bj", 3));
         assert!(solver_set("gmag").unwrap_err().contains("no such preset"));
+        assert!(solver_set("mg").unwrap().options.contains(&"-pc_mg_galerkin".to_string()));
         assert!(solver_set("a,b=-pc_type none").unwrap_err().contains("name"));
     }
 }
