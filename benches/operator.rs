@@ -1,34 +1,134 @@
-//! The operator's action, matrix-free (our stencil in Rust) against PETSc's
-//! assembled AIJ MatMult, on one process, from in-cache to out-of-cache
-//! grids. Throughput is in unknowns per second.
+//! Single-process kernels against the machine's memory bandwidth:
 //!
-//! `cargo bench --bench operator`
+//! - `stream/triad`: the STREAM triad on arrays far beyond the caches, the
+//!   reference bandwidth;
+//! - `apply/*`: one operator product y = A x, matrix-free (the shell
+//!   matrix: ghost update and stencil; and the stencil alone) and PETSc's
+//!   AIJ MatMult, from in-cache to out-of-cache grids;
+//! - `assembly/aij`: building the AIJ matrix (MatSetValuesStencil, assembly).
+//!
+//! Products report GB/s of the bytes they must move at least (see
+//! `kernels`); a closing summary gives each as a fraction of the triad
+//! measured in the same run.
+//!
+//! `cargo bench --bench operator` (criterion options after `--`).
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+mod support {
+    pub mod kernels;
+    pub mod summary;
+}
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use petsc::Petsc;
-use poisson::config::{Config, Dirichlet};
-use poisson::grid::Grid;
-use poisson::operator;
+use poisson::config::Dirichlet;
+use poisson::operator::{self as op, Stencil};
+use poisson::scaling::stream::{self, Triad};
 
-fn apply(c: &mut Criterion) {
-    // One MPI process (singleton start-up); MPI and PETSc live through every
-    // benchmark of this function.
+use support::kernels::{Case, aij_bytes, matrix_free_bytes};
+use support::summary::{Record, Summary};
+
+/// The grids: nodes per direction. On this machine (1 MiB L2 per core, 32
+/// MiB L3) the matrix-free product's x and y (16 B per unknown) fit in L2 on
+/// 129² and 33³, in L3 on 257², 1025² and 65³, in no cache on 2049² and
+/// 129³; AIJ moves about 5x (2-D) or 7x (3-D) as many bytes.
+const CASES: [Case; 7] = [
+    Case::square(129),
+    Case::square(257),
+    Case::square(1025),
+    Case::square(2049),
+    Case::cube(33),
+    Case::cube(65),
+    Case::cube(129),
+];
+
+/// poisson's default operator.
+const DIRICHLET: Dirichlet = Dirichlet::Symmetric;
+
+fn main() {
+    let mut criterion = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30)
+        .output_directory(&support::summary::criterion_directory())
+        .configure_from_args();
+    let mut summary = Summary::default();
+    // One MPI process (singleton start-up), alive through every benchmark.
     let universe = mpi::initialize().expect("MPI initializes");
     let petsc = Petsc::init(&universe, ["operator-bench".to_string()], "").expect("PETSc initializes");
-    let mut group = c.benchmark_group("operator apply");
-    for n in [257, 1025, 2049] {
-        let grid = Grid::new(&petsc, &Config::new(&[n, n])).unwrap();
-        let free = operator::matrix_free(&grid, Dirichlet::Symmetric).unwrap();
-        let assembled = operator::assembled(&grid, Dirichlet::Symmetric).unwrap();
+    triad(&mut criterion, &mut summary);
+    apply(&mut criterion, &petsc, &mut summary);
+    assembly(&mut criterion, &petsc, &mut summary);
+    criterion.final_summary();
+    summary.print();
+}
+
+fn triad(c: &mut Criterion, summary: &mut Summary) {
+    let mut group = c.benchmark_group("stream");
+    let mut triad = Triad::new(stream::DEFAULT_ELEMENTS);
+    let mb = stream::DEFAULT_ELEMENTS * 8 / 1_000_000;
+    group.throughput(Throughput::Bytes(triad.bytes()));
+    let record = Record::new("stream", "triad", "3x80MB", format!("triad, 3 arrays of {mb} MB"), triad.bytes(), 0);
+    group.bench_function(BenchmarkId::new("triad", "3x80MB"), |b| {
+        summary.ran(&record);
+        b.iter(|| triad.run())
+    });
+    group.finish();
+}
+
+fn apply(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
+    let mut group = c.benchmark_group("apply");
+    for case in CASES {
+        let grid = case.grid(petsc);
+        let free = op::matrix_free(&grid, DIRICHLET).unwrap();
+        let assembled = op::assembled(&grid, DIRICHLET).unwrap();
+        let stencil = Stencil::new(&grid, DIRICHLET);
         let mut x = grid.dm.global_vector().unwrap();
         x.set(1.0).unwrap();
+        let mut x_local = grid.dm.local_vector().unwrap();
+        grid.dm.global_to_local(&x, &mut x_local).unwrap();
         let mut y = grid.dm.global_vector().unwrap();
-        group.throughput(Throughput::Elements(grid.unknowns() as u64));
-        group.bench_function(BenchmarkId::new("matrix-free", n), |b| b.iter(|| free.mult(&x, &mut y).unwrap()));
-        group.bench_function(BenchmarkId::new("assembled AIJ", n), |b| b.iter(|| assembled.mult(&x, &mut y).unwrap()));
+        let unknowns = grid.unknowns() as u64;
+        let param = case.param();
+        let kernels: [(&str, &str, u64); 3] = [
+            ("matrix-free", "matrix-free MatMult (ghosts + stencil)", matrix_free_bytes(unknowns)),
+            ("stencil", "stencil alone (ghosts ready)", matrix_free_bytes(unknowns)),
+            ("aij", "AIJ MatMult", aij_bytes(unknowns, assembled.nonzeros().unwrap() as u64)),
+        ];
+        for (name, label, bytes) in kernels {
+            let record = Record::new("apply", name, &param, format!("{label}, {case}"), bytes, unknowns);
+            group.throughput(Throughput::Bytes(bytes));
+            group.bench_function(BenchmarkId::new(name, &param), |b| {
+                summary.ran(&record);
+                match name {
+                    "matrix-free" => b.iter(|| free.mult(&x, &mut y).unwrap()),
+                    "stencil" => b.iter(|| stencil.apply(&grid.dm, &x_local, &mut y).unwrap()),
+                    _ => b.iter(|| assembled.mult(&x, &mut y).unwrap()),
+                }
+            });
+        }
     }
     group.finish();
 }
 
-criterion_group!(benches, apply);
-criterion_main!(benches);
+fn assembly(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
+    let mut group = c.benchmark_group("assembly");
+    // Tens of milliseconds to seconds per matrix: few, flat samples.
+    group.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_millis(500));
+    // Up to 1025² and 65³, already out of cache (84 and 19 MB matrices):
+    // the largest grids would add most of a minute for the same rate.
+    for case in CASES.into_iter().filter(|case| case.unknowns() <= 1025 * 1025) {
+        let grid = case.grid(petsc);
+        let unknowns = grid.unknowns() as u64;
+        let param = case.param();
+        let record = Record::new("assembly", "aij", &param, format!("AIJ assembly, {case}"), 0, unknowns);
+        group.throughput(Throughput::Elements(unknowns));
+        group.bench_function(BenchmarkId::new("aij", &param), |b| {
+            summary.ran(&record);
+            b.iter(|| black_box(op::assembled(&grid, DIRICHLET).unwrap()))
+        });
+    }
+    group.finish();
+}

@@ -24,6 +24,11 @@ fn petsc_errors() {
     under_mpi("mpi_petsc_errors", 2);
 }
 
+#[test]
+fn matrix_nonzeros() {
+    under_mpi("mpi_matrix_nonzeros", 2);
+}
+
 fn with_petsc(f: impl FnOnce(&Petsc)) {
     let universe = mpi::initialize().expect("MPI initializes once");
     let petsc = Petsc::init(&universe, ["bindings-test".to_string()], "").unwrap();
@@ -155,5 +160,30 @@ fn mpi_petsc_errors() {
         let universe_size = petsc.world().size();
         assert_eq!(universe_size, petsc.size());
         assert_eq!(petsc::VERSION.0, 3);
+    });
+}
+
+#[test]
+#[ignore = "runs under mpiexec, started by matrix_nonzeros"]
+fn mpi_matrix_nonzeros() {
+    with_petsc(|petsc| {
+        // A DMDA's matrix stores the stencil's whole pattern, zeros
+        // included, whatever is set: a 5-point star per row, less the
+        // neighbours beyond the edges (2 per row and column of nodes).
+        let mut da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [6, 5], 1, 1).unwrap();
+        da.set_up().unwrap();
+        let mut a = da.matrix().unwrap();
+        let patch = da.corners().unwrap();
+        let [x_end, y_end, _] = patch.end();
+        let at = |i: usize, j: usize| petsc::MatStencil { i: i as _, j: j as _, k: 0, c: 0 };
+        for j in patch.start[1]..y_end {
+            for i in patch.start[0]..x_end {
+                let (cols, values) =
+                    if i > 0 { (vec![at(i - 1, j), at(i, j)], vec![-1.0, 2.0]) } else { (vec![at(i, j)], vec![1.0]) };
+                a.set_values_stencil(&[at(i, j)], &cols, &values).unwrap();
+            }
+        }
+        a.assemble().unwrap();
+        assert_eq!(a.nonzeros().unwrap(), 5 * 6 * 5 - 2 * 5 - 2 * 6);
     });
 }

@@ -154,6 +154,16 @@ impl<'a> Mat<'a> {
         Ok(flag == sys::PETSC_TRUE)
     }
 
+    /// Stored nonzeros over all ranks (collective): what an assembled
+    /// product reads, as PETSc counts it after assembly.
+    pub fn nonzeros(&self) -> Result<usize> {
+        // SAFETY: MatInfo is plain old data, filled by MatGetInfo.
+        let mut info: sys::MatInfo = unsafe { std::mem::zeroed() };
+        // SAFETY: valid Mat, out-pointer.
+        check(unsafe { sys::MatGetInfo(self.raw, sys::MAT_GLOBAL_SUM, &mut info) })?;
+        Ok(info.nz_used as usize)
+    }
+
     /// The matrix type ("seqaij", "mpiaij", "shell"...).
     pub fn mat_type(&self) -> Result<String> {
         let mut name = ptr::null();

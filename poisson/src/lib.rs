@@ -13,4 +13,5 @@ pub mod problem;
 pub mod report;
 pub mod rhs;
 pub mod run;
+pub mod scaling;
 pub mod solver;

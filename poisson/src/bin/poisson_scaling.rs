@@ -1,0 +1,5 @@
+//! `poisson-scaling`: see `poisson-scaling --help` and README.md.
+
+fn main() -> std::process::ExitCode {
+    poisson::scaling::cli::main()
+}

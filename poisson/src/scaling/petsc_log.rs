@@ -1,0 +1,159 @@
+//! What a `poisson` run reports about itself, read machine-readably: PETSc's
+//! `-log_view :FILE:ascii_csv` (per stage, per event, per rank: count and
+//! time; the same columns from PETSc 3.18 to 3.22), the `-memory_view`
+//! summary PETSc prints at finalize, and poisson's own `Grid:` and `Result:`
+//! lines.
+
+use std::collections::HashMap;
+
+/// An event's figures in one stage: the slowest rank's time, as `-log_view`
+/// reports it, and the largest call count.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct EventTimes {
+    pub seconds: f64,
+    pub count: u64,
+}
+
+/// The log's events by (stage, event); a stage's own total is its event
+/// named "summary".
+#[derive(Debug, Default)]
+pub struct Log {
+    events: HashMap<(String, String), EventTimes>,
+}
+
+impl Log {
+    /// Reads the text of a `-log_view ...:ascii_csv` file.
+    pub fn parse(text: &str) -> Result<Log, String> {
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines
+            .find(|l| l.starts_with("Stage Name,"))
+            .ok_or("no \"Stage Name,...\" header: not a -log_view ascii_csv file")?
+            .split(',')
+            .collect();
+        let column =
+            |name: &str| header.iter().position(|&h| h == name).ok_or(format!("the log has no column \"{name}\""));
+        let (stage, event, count, time) =
+            (column("Stage Name")?, column("Event Name")?, column("Count")?, column("Time")?);
+        let mut log = Log::default();
+        for line in lines.filter(|l| !l.trim().is_empty()) {
+            let fields: Vec<&str> = line.split(',').collect();
+            let field = |i: usize| fields.get(i).copied().ok_or(format!("short line in the log: {line:?}"));
+            let number = |i: usize| -> Result<f64, String> {
+                let text = field(i)?;
+                text.trim().parse().map_err(|_| format!("{text:?} is not a number in the log line {line:?}"))
+            };
+            let times = EventTimes { seconds: number(time)?, count: number(count)? as u64 };
+            let slot = log.events.entry((field(stage)?.to_string(), field(event)?.to_string())).or_default();
+            slot.seconds = slot.seconds.max(times.seconds);
+            slot.count = slot.count.max(times.count);
+        }
+        Ok(log)
+    }
+
+    /// An event in a stage; zero if it never ran there.
+    pub fn event(&self, stage: &str, event: &str) -> EventTimes {
+        self.events.get(&(stage.to_string(), event.to_string())).copied().unwrap_or_default()
+    }
+
+    /// A stage's total time (slowest rank), or an error if the log lacks it.
+    pub fn stage(&self, stage: &str) -> Result<f64, String> {
+        self.events
+            .get(&(stage.to_string(), "summary".to_string()))
+            .map(|t| t.seconds)
+            .ok_or(format!("the log has no stage \"{stage}\""))
+    }
+}
+
+/// The peak resident memory summed over the ranks (bytes), from
+/// `-memory_view`'s "Maximum (over computational time) process memory:
+/// total T max M min m" line.
+pub fn peak_memory(stdout: &str) -> Result<f64, String> {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("Maximum (over computational time) process memory:"))
+        .ok_or("no -memory_view summary (\"Maximum (over computational time) process memory\") in the output")?;
+    let mut words = line.split_whitespace().skip_while(|&w| w != "total").skip(1);
+    words.next().and_then(|w| w.parse().ok()).ok_or(format!("no total in the memory summary {line:?}"))
+}
+
+/// What poisson's closing lines say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub unknowns: u64,
+    pub converged: bool,
+    pub iterations: u64,
+}
+
+/// Reads "Grid: ... (N unknowns) ..." and "Result: converged (...) in K
+/// iterations; ..." (or "Result: did not converge (...) in K iterations").
+pub fn outcome(stdout: &str) -> Result<Outcome, String> {
+    let line = |prefix: &str| {
+        stdout.lines().find(|l| l.starts_with(prefix)).ok_or(format!("no \"{prefix}\" line in poisson's output"))
+    };
+    let grid = line("Grid:")?;
+    let unknowns = grid
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(" unknowns"))
+        .and_then(|(n, _)| n.trim().parse().ok())
+        .ok_or(format!("no unknown count in {grid:?}"))?;
+    let result = line("Result:")?;
+    let iterations = result
+        .split_once(" iterations")
+        .and_then(|(before, _)| before.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .ok_or(format!("no iteration count in {result:?}"))?;
+    Ok(Outcome { unknowns, converged: result.starts_with("Result: converged"), iterations })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOG: &str =
+        "Stage Name,Event Name,Rank,Count,Time,Num Messages,Message Length,Num Reductions,FLOP,dof0,dof1,e0,2
+Main Stage,summary,0,1,0.00198879,0.,0.,4.,0.
+Solver,summary,0,1,0.0372312,1871.,574784.,585.,1.16482e+07
+Solver,MatMult,0,589,0.00694831,1190.,443324.,3.,6.00294e+06
+Solver,KSPSolve,0,1,0.0146947,1556.,472632.,136.,1.03187e+07
+Solver,summary,1,1,0.0380000,1871.,574784.,585.,1.16482e+07
+Solver,MatMult,1,589,0.00600000,1190.,443324.,3.,6.00294e+06
+Solver,PCSetUp,1,2,0.0224595,313.,101112.,443.,1.29901e+06
+";
+
+    #[test]
+    fn events_keep_the_slowest_rank() {
+        let log = Log::parse(LOG).unwrap();
+        assert_eq!(log.stage("Solver").unwrap(), 0.038);
+        assert_eq!(log.event("Solver", "MatMult"), EventTimes { seconds: 0.00694831, count: 589 });
+        assert_eq!(log.event("Solver", "PCSetUp").count, 2);
+        assert_eq!(log.event("Solver", "MatSOR"), EventTimes::default());
+        assert!(log.stage("Nowhere").unwrap_err().contains("Nowhere"));
+    }
+
+    #[test]
+    fn broken_logs_are_refused() {
+        assert!(Log::parse("hello\n").unwrap_err().contains("header"));
+        assert!(Log::parse("Stage Name,Event Name,Rank,Count,Time\nSolver,summary,0,1,abc\n").is_err());
+        assert!(Log::parse("Stage Name,Event Name,Rank,Count,Time\nSolver,summary\n").is_err());
+    }
+
+    #[test]
+    fn memory_is_the_total_peak() {
+        let out = "Summary of Memory Usage in PETSc\n\
+            Maximum (over computational time) process memory:        total 8.9850e+07 max 4.4982e+07 min 4.4868e+07\n\
+            Current process memory:                                  total 8.9850e+07 max 4.4982e+07 min 4.4868e+07\n";
+        assert_eq!(peak_memory(out).unwrap(), 8.985e7);
+        assert!(peak_memory("Result: converged").is_err());
+    }
+
+    #[test]
+    fn outcomes_come_from_the_grid_and_result_lines() {
+        let out = "Grid: 257 x 257 points (66049 unknowns) on 2 processes (1 x 2), assembled operator\n\
+            Solver: KSP cg, PC gamg, rtol 1e-5, at most 10000 iterations\n\
+            Result: converged (CONVERGED_RTOL) in 10 iterations; residual norm 5.277e-5, true relative residual 5.740e-3\n";
+        assert_eq!(outcome(out).unwrap(), Outcome { unknowns: 66049, converged: true, iterations: 10 });
+        let failed = out.replace("converged (CONVERGED_RTOL) in 10", "did not converge (DIVERGED_ITS) in 20");
+        assert_eq!(outcome(&failed).unwrap(), Outcome { unknowns: 66049, converged: false, iterations: 20 });
+        assert!(outcome("Grid: 3 x 3 points (9 unknowns)\n").unwrap_err().contains("Result:"));
+    }
+}
