@@ -83,7 +83,7 @@ for suite in "${suites[@]}"; do
   fi
   check "$image builds" true
   run=(docker run --rm --network=none --user poisson "$image")
-  image_petsc=$("${run[@]}" sh -c 'ls /usr/lib/x86_64-linux-gnu/libpetsc_real.so.3.*' | sed 's/.*\.so\.//')
+  image_petsc=$("${run[@]}" sh -c 'ls /usr/lib/x86_64-linux-gnu/libpetsc_real.so.3.*.*' | sed 's/.*\.so\.//')
 
   "${run[@]}" "${main_job[@]}" >"$work/$suite.out" 2>"$work/$suite.err" || true
   cat "$work/$suite.out" "$work/$suite.err"
@@ -116,8 +116,9 @@ for suite in "${suites[@]}"; do
   docker stop -t 20 "$cid" >/dev/null
   status=$(docker inspect -f '{{.State.ExitCode}}' "$cid")
   docker rm "$cid" >/dev/null
-  check "$image: docker stop ends a running job through tini (exit $status after $((SECONDS - t0)) s)" \
-    [ "$status" != 137 -a $((SECONDS - t0)) -lt 15 ]
+  init=$(docker run --rm "$image" cat /proc/1/cmdline | tr '\0' ' ')
+  check "$image: init is tini ($init); docker stop ends a running job (exit $status after $((SECONDS - t0)) s)" \
+    [ "${init#/usr/bin/tini }" != "$init" -a "$status" != 137 -a $((SECONDS - t0)) -lt 15 ]
   size=$(docker image inspect -f '{{.Size}}' "$image")
   echo "test-images: $image: $((size / 1000000)) MB, PETSc $image_petsc, GAMG $n_image iterations (host $n_host, PETSc $host_petsc)"
 done
