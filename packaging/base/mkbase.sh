@@ -53,7 +53,9 @@ else
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
     "$suite" "$tarball" \
-    "deb $mirror $suite main" "deb $mirror $suite-updates main" "deb $security $suite-security main"
+    "deb $mirror $suite main" "deb $mirror $suite-updates main" "deb $security $suite-security main" \
+    >"$tarball.log" 2>&1 || { cat "$tarball.log" >&2; echo "mkbase: error: mmdebstrap failed" >&2; exit 1; }
+  rm -f "$tarball.log"
 fi
 
 sum=$(sha256sum "$tarball" | cut -d' ' -f1)
