@@ -76,8 +76,15 @@ else
   echo "mkbase: note: differs from the recorded $recorded (the mirror has changed since; --record to update)"
 fi
 
+# An import makes a new image ID each time, which would void every cached
+# layer built on it: the same tarball is imported once.
 if [ "$import" -eq 1 ]; then
-  docker import --message "mmdebstrap minbase $suite, sha256 $sum" \
-    --change 'CMD ["/bin/bash"]' "$tarball" "poisson-base:$suite" >/dev/null
-  echo "mkbase: imported as poisson-base:$suite"
+  current=$(docker image inspect -f '{{index .Config.Labels "org.poisson.base.sha256"}}' "poisson-base:$suite" 2>/dev/null || true)
+  if [ "$current" = "$sum" ]; then
+    echo "mkbase: poisson-base:$suite is already this tarball"
+  else
+    docker import --message "mmdebstrap minbase $suite" --change "LABEL org.poisson.base.sha256=$sum" \
+      --change 'CMD ["/bin/bash"]' "$tarball" "poisson-base:$suite" >/dev/null
+    echo "mkbase: imported as poisson-base:$suite"
+  fi
 fi
