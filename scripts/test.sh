@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds everything and runs every check: format
 # and lints, the test suite (real MPI jobs, real PETSc), and a build against
-# a PETSc found through PETSC_DIR outside the system's library paths, then
-# the container images (scripts/test-images.sh).
+# a PETSc found through PETSC_DIR outside the system's library paths and,
+# alongside them, the container images (scripts/test-images.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+
+# The packaging test spends most of its time downloading and unpacking
+# Debian packages into images: it runs alongside the rest, not after it.
+images_log=$(mktemp)
+log=$(mktemp)
+trap 'kill "$images" 2>/dev/null; rm -f "$log" "$images_log"' EXIT
+images=
+bash scripts/test-images.sh >"$images_log" 2>&1 &
+images=$!
 
 if cargo fmt --version >/dev/null 2>&1; then
   cargo fmt --all --check
@@ -18,15 +27,16 @@ else
   echo "test: clippy not installed, lint check skipped"
 fi
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 cargo test --release --locked 2>&1 | tee "$log"
 bash scripts/check-petsc-dir.sh
 
-# One closing line for the whole run: cargo's counts plus the PETSC_DIR check.
-awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     END { printf "tests: %d passed, %d failed\n", p + 1, f }' "$log"
+images_status=0
+wait "$images" || images_status=$?
+cat "$images_log"
 
-# The packaging: base image, Docker images on Debian 12 and 13, Apptainer
-# definition (skipped, with a message, when no Docker engine answers).
-bash scripts/test-images.sh
+# One closing line for the whole run: cargo's counts, the PETSC_DIR check
+# and the image checks.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^images: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+     END { printf "tests: %d passed, %d failed\n", p + 1, f }' "$log" "$images_log"
+exit "$images_status"
