@@ -7,25 +7,23 @@
 #
 # Sizes are chosen for a 2-core machine: the multigrid solvers (GAMG, hypre
 # BoomerAMG, ML, PETSc's geometric PCMG on the DMDA with 5 levels) go to
-# 4097² with 3 runs each. CG alone and CG+Jacobi need
-# iterations in proportion to the grid side (1555 at 1025²), so they stop at
-# 2049² with one run each: at 4097² a single run would take tens of minutes
-# for a figure the smaller grids already predict. Extrapolated from single
-# runs here (2049² takes 12 to 23 s per multigrid solve on 2 ranks), the
-# whole script takes about an hour.
+# 4097² and 129³. CG alone and CG+Jacobi need iterations in proportion to the
+# grid side (1555 at 1025²), so they stop at 2049²: at 4097² a single run
+# would take minutes for a figure the smaller grids already predict. One run
+# per point (REPEAT=3 for medians): the whole comparison then takes about 25
+# minutes on an idle 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --bin poisson --bin poisson-scaling
 . scripts/mpi-env.sh
 out=${OUT:-benches/results}
-compare() { target/release/poisson-scaling compare --ranks "${RANKS:-2}" "$@"; }
+compare() { target/release/poisson-scaling compare --ranks "${RANKS:-2}" --repeat "${REPEAT:-1}" "$@"; }
 
 for problem in seed manufactured; do
-  compare --grid 257,513,1025,2049,4097 --solver gamg --solver hypre --solver ml --solver mg --repeat 3 \
+  compare --grid 257,513,1025,2049,4097 --solver gamg --solver hypre --solver ml --solver mg \
     --out "$out/compare-2d-$problem-multigrid" -- -problem "$problem"
-  compare --grid 257,513,1025,2049 --solver cg --solver jacobi --repeat 1 \
+  compare --grid 257,513,1025,2049 --solver cg --solver jacobi \
     --out "$out/compare-2d-$problem-krylov" -- -problem "$problem"
   compare --dim 3 --grid 33,65,129 --solver cg --solver jacobi --solver gamg --solver hypre --solver ml --solver mg \
-    --repeat 3 \
     --out "$out/compare-3d-$problem" -- -problem "$problem"
 done
