@@ -1,6 +1,8 @@
 //! poisson-scaling as users run it: a tiny strong and weak series (real MPI
 //! runs of poisson), its CSV, Markdown and SVG files, and its errors.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
@@ -10,17 +12,9 @@ static ONE_SERIES: Mutex<()> = Mutex::new(());
 
 fn scaling(args: &[&str]) -> Output {
     let _one = ONE_SERIES.lock().unwrap_or_else(|e| e.into_inner());
-    Command::new(env!("CARGO_BIN_EXE_poisson-scaling"))
+    common::mpi_environment(&mut Command::new(env!("CARGO_BIN_EXE_poisson-scaling")))
         .args(args)
-        // As scripts/mpi-env.sh: OpenMPI refuses root, and more ranks than
-        // cores, unless told otherwise.
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
-        .env("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe")
-        .env("OMPI_MCA_mpi_yield_when_idle", "1")
         .env("RUST_BACKTRACE", "0")
-        .env_remove("PETSC_OPTIONS")
         .output()
         .expect("poisson-scaling runs")
 }

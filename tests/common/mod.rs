@@ -71,22 +71,27 @@ impl Run {
     }
 }
 
-/// Runs `program args` on `ranks` processes, oversubscribing if needed.
-pub fn mpiexec(ranks: usize, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let _one = ONE_JOB.lock().unwrap_or_else(|e| e.into_inner());
-    let mut command = Command::new("mpiexec");
+/// The environment MPI jobs of the tests need: OpenMPI refuses root without
+/// these, and more ranks than cores without oversubscription (OpenMPI 4 and
+/// 5 spell it differently); ranks yield while they wait; no stray options.
+pub fn mpi_environment(command: &mut Command) -> &mut Command {
     command
-        .args(["-n", &ranks.to_string()])
-        .arg(program)
-        .args(args)
-        // OpenMPI refuses root without these, and more ranks than cores
-        // without oversubscription (OpenMPI 4 and 5 spell it differently).
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
         .env("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe")
         .env("OMPI_MCA_mpi_yield_when_idle", "1")
         .env_remove("PETSC_OPTIONS")
+}
+
+/// Runs `program args` on `ranks` processes, oversubscribing if needed.
+pub fn mpiexec(ranks: usize, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let _one = ONE_JOB.lock().unwrap_or_else(|e| e.into_inner());
+    let mut command = Command::new("mpiexec");
+    mpi_environment(&mut command)
+        .args(["-n", &ranks.to_string()])
+        .arg(program)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
