@@ -11,7 +11,7 @@ bash scripts/install-deps.sh
 # Debian packages into images: it runs alongside the rest, not after it.
 images_log=$(mktemp)
 log=$(mktemp)
-trap 'kill "$images" 2>/dev/null; rm -f "$log" "$images_log"' EXIT
+trap 'kill "$images" 2>/dev/null || true; rm -f "$log" "$images_log"' EXIT
 images=
 bash scripts/test-images.sh >"$images_log" 2>&1 &
 images=$!
