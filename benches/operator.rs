@@ -27,22 +27,23 @@ use poisson::config::Dirichlet;
 use poisson::operator::{self as op, Stencil};
 use poisson::scaling::stream::{self, Triad};
 
-use support::kernels::{Case, aij_bytes, matrix_free_bytes};
+use poisson::scaling::job::GridSize;
+use support::kernels::{aij_bytes, grid, matrix_free_bytes, param};
 use support::summary::{Record, Summary};
 
 /// The grids: nodes per direction. On this machine (1 MiB L2 per core, 32
 /// MiB L3) the matrix-free product's x and y (16 B per unknown) fit in L2 on
 /// 129² and 33³, in L3 on 257², 1025² and 65³, in no cache on 2049² and
 /// 129³; AIJ moves about 5x (2-D) or 7x (3-D) as many bytes.
-const CASES: [Case; 7] = [
-    Case::square(129),
-    Case::square(257),
-    Case::square(1025),
-    Case::square(2049),
-    Case::cube(33),
-    Case::cube(65),
-    Case::cube(129),
-];
+const CASES: [GridSize; 7] = [square(129), square(257), square(1025), square(2049), cube(33), cube(65), cube(129)];
+
+const fn square(points: usize) -> GridSize {
+    GridSize { dim: 2, points }
+}
+
+const fn cube(points: usize) -> GridSize {
+    GridSize { dim: 3, points }
+}
 
 /// poisson's default operator.
 const DIRICHLET: Dirichlet = Dirichlet::Symmetric;
@@ -81,7 +82,7 @@ fn triad(c: &mut Criterion, summary: &mut Summary) {
 fn apply(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
     let mut group = c.benchmark_group("apply");
     for case in CASES {
-        let grid = case.grid(petsc);
+        let grid = grid(petsc, case);
         let free = op::matrix_free(&grid, DIRICHLET).unwrap();
         let assembled = op::assembled(&grid, DIRICHLET).unwrap();
         let stencil = Stencil::new(&grid, DIRICHLET);
@@ -91,7 +92,7 @@ fn apply(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
         grid.dm.global_to_local(&x, &mut x_local).unwrap();
         let mut y = grid.dm.global_vector().unwrap();
         let unknowns = grid.unknowns() as u64;
-        let param = case.param();
+        let param = param(case);
         let kernels: [(&str, &str, u64); 3] = [
             ("matrix-free", "matrix-free MatMult (ghosts + stencil)", matrix_free_bytes(unknowns)),
             ("stencil", "stencil alone (ghosts ready)", matrix_free_bytes(unknowns)),
@@ -120,9 +121,9 @@ fn assembly(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
     // Up to 1025² and 65³, already out of cache (84 and 19 MB matrices):
     // the largest grids would add most of a minute for the same rate.
     for case in CASES.into_iter().filter(|case| case.unknowns() <= 1025 * 1025) {
-        let grid = case.grid(petsc);
+        let grid = grid(petsc, case);
         let unknowns = grid.unknowns() as u64;
-        let param = case.param();
+        let param = param(case);
         let record = Record::new("assembly", "aij", &param, format!("AIJ assembly, {case}"), 0, unknowns);
         group.throughput(Throughput::Elements(unknowns));
         group.bench_function(BenchmarkId::new("aij", &param), |b| {

@@ -1,48 +1,22 @@
 //! The benches' grids, and the bytes each product must move at least: the
 //! honest denominator of a bandwidth.
 
-use std::fmt;
 use std::mem::size_of;
 
 use petsc::{Petsc, PetscInt};
 use poisson::config::Config;
 use poisson::grid::Grid;
+use poisson::scaling::job::GridSize;
 
-/// A square or cubic grid of `points` nodes per direction.
-#[derive(Clone, Copy, Debug)]
-pub struct Case {
-    dim: usize,
-    points: usize,
+/// The grid of a bench case (the driver's grid sizes), laid out on one process.
+pub fn grid<'p>(petsc: &'p Petsc, size: GridSize) -> Grid<'p> {
+    let config = Config::new(&[size.points; 3][..size.dim as usize]);
+    Grid::new(petsc, &config).expect("the grid is laid out")
 }
 
-impl Case {
-    pub const fn square(points: usize) -> Self {
-        Case { dim: 2, points }
-    }
-
-    pub const fn cube(points: usize) -> Self {
-        Case { dim: 3, points }
-    }
-
-    pub fn grid<'p>(&self, petsc: &'p Petsc) -> Grid<'p> {
-        let config = Config::new(&[self.points; 3][..self.dim]);
-        Grid::new(petsc, &config).expect("the grid is laid out")
-    }
-
-    pub fn unknowns(&self) -> usize {
-        self.points.pow(self.dim as u32)
-    }
-
-    /// The name criterion files the results under.
-    pub fn param(&self) -> String {
-        format!("{}d-{}", self.dim, self.points)
-    }
-}
-
-impl fmt::Display for Case {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "{}{}", self.points, if self.dim == 3 { "³" } else { "²" })
-    }
+/// The name criterion files the results under.
+pub fn param(size: GridSize) -> String {
+    format!("{}d-{}", size.dim, size.points)
 }
 
 /// A stencil product (5 or 7 points) reads x once and writes y once: 16 bytes per unknown

@@ -111,11 +111,11 @@ impl Config {
             Some(d) => return Err(Error::usage(format!("-dim {d}: poisson solves in 2 or 3 dimensions"))),
         };
         let default = if dim == 2 { DEFAULT_POINTS_2D } else { DEFAULT_POINTS_3D };
-        let nz = points(petsc, "-nz", default)?;
         if dim == 2 && petsc.option_int("-nz")?.is_some() {
             return Err(Error::usage("-nz applies to -dim 3 only"));
         }
-        let points = [points(petsc, "-nx", default)?, points(petsc, "-ny", default)?, if dim == 3 { nz } else { 1 }];
+        let nz = if dim == 3 { points(petsc, "-nz", default)? } else { 1 };
+        let points = [points(petsc, "-nx", default)?, points(petsc, "-ny", default)?, nz];
         let assemble = petsc.option_bool("-assemble")?.unwrap_or(false);
         let problem = match petsc.option_string("-problem")?.as_deref() {
             None | Some("seed") => Problem::Seed,
