@@ -27,6 +27,7 @@ fn main() {
         println!("cargo::rerun-if-env-changed={var}");
     }
     println!("cargo::rerun-if-changed=wrapper.h");
+    println!("cargo::rerun-if-changed=src/mpi_constants.c");
 
     let petsc = find_petsc().unwrap_or_else(|e| fail(&e));
     let conf = read_header(&petsc, "petscconf.h");
@@ -179,6 +180,11 @@ fn generate(petsc: &Petsc) {
         let why: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         fail(&format!("MPI not found (install libopenmpi-dev or set MPI_PKG_CONFIG): {}", why.join("; ")))
     });
+    // MPI's predefined handles are macros whose values differ between MPI
+    // implementations: a C file turns the ones we need into symbols.
+    let mut shim = cc::Build::new();
+    shim.file("src/mpi_constants.c").includes(&mpi.include_paths).warnings(true);
+    shim.try_compile("petsc_mpi_constants").unwrap_or_else(|e| fail(&format!("cannot compile mpi_constants.c: {e}")));
     let includes = petsc.include_dirs.iter().chain(mpi.include_paths.iter());
     let bindings = bindgen::Builder::default()
         .header("wrapper.h")

@@ -2,3 +2,4 @@
 #include <petscksp.h>
 #include <petscdmda.h>
 #include <petscviewer.h>
+#include <petscsf.h>

@@ -32,3 +32,14 @@ pub const fn code_to_i32(code: PetscErrorCode) -> i32 {
 pub const fn code_to_i32(code: PetscErrorCode) -> i32 {
     code as i32
 }
+
+unsafe extern "C" {
+    /// `MPI_REPLACE`, a macro in mpi.h (see mpi_constants.c).
+    #[link_name = "petsc_sys_mpi_replace"]
+    pub static MPI_REPLACE: mpi_sys::MPI_Op;
+
+    /// The constructor of PCSHELL: exported by libpetsc but declared only in
+    /// its private headers. A preconditioner type of our own registered with
+    /// `PCRegister` starts as a shell, then sets its callbacks.
+    pub fn PCCreate_Shell(pc: crate::PC) -> PetscErrorCode;
+}

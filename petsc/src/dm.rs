@@ -89,6 +89,8 @@ pub struct DaInfo {
     pub points: [usize; 3],
     /// Processes per direction.
     pub processes: [usize; 3],
+    /// Stencil width: how deep the ghost region of local vectors is.
+    pub width: usize,
 }
 
 impl<'p> Dm<'p> {
@@ -151,8 +153,108 @@ impl<'p> Dm<'p> {
         Ok(Dm { raw, dim: D, _petsc: PhantomData })
     }
 
+    /// A DMDA laid out as given: `points` per direction and, per direction,
+    /// how many of them each process row owns (`owned[d]` has one entry per
+    /// process along d, and its sum is `points[d]`). Set up on return.
+    pub fn da_with_layout<const D: usize>(
+        petsc: &'p Petsc<'_>,
+        stencil: StencilType,
+        points: [PetscInt; D],
+        owned: [&[PetscInt]; D],
+        width: PetscInt,
+    ) -> Result<Self> {
+        for d in 0..D {
+            let sum: PetscInt = owned[d].iter().sum();
+            if sum != points[d] || owned[d].iter().any(|&n| n < 1) {
+                return Err(Error::usage(format!(
+                    "direction {d}: process rows own {:?}, which does not partition {} points",
+                    owned[d], points[d]
+                )));
+            }
+        }
+        let none = sys::DM_BOUNDARY_NONE;
+        let p = owned.map(|o| o.len() as PetscInt);
+        let mut raw = ptr::null_mut();
+        // SAFETY: valid communicator, ownership arrays of the declared
+        // lengths (PETSc copies them), out-pointer.
+        check(unsafe {
+            match D {
+                2 => sys::DMDACreate2d(
+                    petsc.comm(),
+                    none,
+                    none,
+                    stencil.raw(),
+                    points[0],
+                    points[1],
+                    p[0],
+                    p[1],
+                    1,
+                    width,
+                    owned[0].as_ptr(),
+                    owned[1].as_ptr(),
+                    &mut raw,
+                ),
+                3 => sys::DMDACreate3d(
+                    petsc.comm(),
+                    none,
+                    none,
+                    none,
+                    stencil.raw(),
+                    points[0],
+                    points[1],
+                    points[2],
+                    p[0],
+                    p[1],
+                    p[2],
+                    1,
+                    width,
+                    owned[0].as_ptr(),
+                    owned[1].as_ptr(),
+                    owned[2].as_ptr(),
+                    &mut raw,
+                ),
+                _ => return Err(Error::usage(format!("a DMDA has 2 or 3 dimensions here, not {D}"))),
+            }
+        })?;
+        let mut dm = Dm { raw, dim: D, _petsc: PhantomData };
+        dm.set_up()?;
+        Ok(dm)
+    }
+
+    /// Wraps a DM PETSc lends for the duration of a callback.
+    pub(crate) fn borrowed(raw: sys::DM) -> Result<std::mem::ManuallyDrop<Self>> {
+        let mut dim: PetscInt = 0;
+        // SAFETY: a valid DM lent by PETSc, out-pointer.
+        check(unsafe { sys::DMGetDimension(raw, &mut dim) })?;
+        Ok(std::mem::ManuallyDrop::new(Dm { raw, dim: dim as usize, _petsc: PhantomData }))
+    }
+
     pub(crate) fn raw(&self) -> sys::DM {
         self.raw
+    }
+
+    pub(crate) fn comm(&self) -> Result<sys::MPI_Comm> {
+        let mut comm = sys::MPI_Comm(ptr::null_mut());
+        // SAFETY: valid DM, out-pointer.
+        check(unsafe { sys::PetscObjectGetComm(self.raw as sys::PetscObject, &mut comm) })?;
+        Ok(comm)
+    }
+
+    /// Per direction (x, y, z), how many points each process row owns; `[1]`
+    /// for unused directions.
+    pub fn ownership(&self) -> Result<[Vec<usize>; 3]> {
+        let processes = self.info()?.processes;
+        let mut ranges: [*const PetscInt; 3] = [ptr::null(); 3];
+        let [lx, ly, lz] = &mut ranges;
+        // SAFETY: valid DMDA, out-pointers to arrays PETSc keeps.
+        check(unsafe { sys::DMDAGetOwnershipRanges(self.raw, lx, ly, lz) })?;
+        Ok([0, 1, 2].map(|d| {
+            if d >= self.dim || ranges[d].is_null() {
+                return vec![1];
+            }
+            // SAFETY: PETSc's array has one entry per process along d.
+            unsafe { std::slice::from_raw_parts(ranges[d], processes[d]) }.iter().map(|&n| n as usize).collect()
+        }))
     }
 
     pub fn set_from_options(&mut self) -> Result<()> {
@@ -170,6 +272,7 @@ impl<'p> Dm<'p> {
         let mut dim: PetscInt = 0;
         let (mut mx, mut my, mut mz) = (0 as PetscInt, 0 as PetscInt, 0 as PetscInt);
         let (mut px, mut py, mut pz) = (0 as PetscInt, 0 as PetscInt, 0 as PetscInt);
+        let mut width: PetscInt = 0;
         // SAFETY: valid DMDA; unwanted outputs are null.
         check(unsafe {
             sys::DMDAGetInfo(
@@ -182,7 +285,7 @@ impl<'p> Dm<'p> {
                 &mut py,
                 &mut pz,
                 ptr::null_mut(),
-                ptr::null_mut(),
+                &mut width,
                 ptr::null_mut(),
                 ptr::null_mut(),
                 ptr::null_mut(),
@@ -195,6 +298,7 @@ impl<'p> Dm<'p> {
             dim,
             points: [one_beyond(0, mx), one_beyond(1, my), one_beyond(2, mz)],
             processes: [one_beyond(0, px), one_beyond(1, py), one_beyond(2, pz)],
+            width: width as usize,
         })
     }
 

@@ -42,6 +42,26 @@ impl<'m> Ksp<'m> {
         check(unsafe { sys::KSPSetOperators(self.raw, a.raw(), p.raw()) })
     }
 
+    /// Hands the solver an assembled matrix to keep, as operator and
+    /// preconditioning matrix: PETSc holds a reference, so the solver can
+    /// live in the same structure as no Mat handle. Shell matrices, whose
+    /// action borrows Rust data, are refused.
+    pub fn set_operator_owned(&mut self, a: Mat<'m>) -> Result<()> {
+        if a.is_shell() {
+            return Err(crate::Error::usage("a shell matrix cannot be handed over to a solver"));
+        }
+        // SAFETY: valid KSP and Mat; PETSc references the Mat before our
+        // handle is dropped.
+        check(unsafe { sys::KSPSetOperators(self.raw, a.raw(), a.raw()) })
+    }
+
+    /// Prefix of the options this solver reads (`-<prefix>ksp_type`...).
+    pub fn set_options_prefix(&mut self, prefix: &str) -> Result<()> {
+        let prefix = c_string(prefix)?;
+        // SAFETY: valid KSP; PETSc copies the prefix.
+        check(unsafe { sys::KSPSetOptionsPrefix(self.raw, prefix.as_ptr()) })
+    }
+
     /// Gives the solver the grid its operators live on, for preconditioners
     /// that use it (PCMG builds its hierarchy and interpolation from a
     /// DMDA). The DM does not compute the operators or right-hand side:

@@ -11,10 +11,12 @@
 
 mod dm;
 mod error;
+mod ghost;
 mod ksp;
 mod log;
 mod mat;
 mod options;
+mod pc;
 mod vector;
 
 use std::ffi::{CString, c_char, c_int};
@@ -29,10 +31,12 @@ use petsc_sys as sys;
 
 pub use dm::{Boundary, DaInfo, Dm, GridArray, GridView, GridViewMut, Patch, StencilType};
 pub use error::{Error, ErrorKind, Result};
+pub use ghost::GhostExchange;
 pub use ksp::{ConvergedReason, Ksp, Pc};
 pub use log::{Stage, StageGuard};
 pub use mat::{Mat, MatStencil, ShellOperator};
 pub use options::UnusedOption;
+pub use pc::{PcType, Preconditioner, Registration};
 pub use sys::{PetscInt, PetscReal, PetscScalar};
 pub use vector::{ArrayRead, ArrayWrite, NormType, Vector};
 

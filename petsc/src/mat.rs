@@ -46,17 +46,22 @@ type ShellContext<'a> = Box<dyn ShellOperator + 'a>;
 pub struct Mat<'a> {
     raw: sys::Mat,
     // Boxed twice so PETSc holds a thin pointer that stays put.
-    _shell: Option<Box<ShellContext<'a>>>,
+    shell: Option<Box<ShellContext<'a>>>,
     _borrows: PhantomData<&'a ()>,
 }
 
 impl<'a> Mat<'a> {
     pub(crate) fn from_raw(raw: sys::Mat) -> Self {
-        Mat { raw, _shell: None, _borrows: PhantomData }
+        Mat { raw, shell: None, _borrows: PhantomData }
     }
 
     pub(crate) fn raw(&self) -> sys::Mat {
         self.raw
+    }
+
+    /// Whether the action is Rust code (made by [`Mat::shell`]).
+    pub(crate) fn is_shell(&self) -> bool {
+        self.shell.is_some()
     }
 
     /// A matrix-free operator on the vectors of `dm`.
@@ -72,7 +77,7 @@ impl<'a> Mat<'a> {
         let mut raw = ptr::null_mut();
         // SAFETY: ctx points into a box that self keeps until MatDestroy.
         check(unsafe { sys::MatCreateShell(comm, local, local, global, global, ctx, &mut raw) })?;
-        let mat = Mat { raw, _shell: Some(context), _borrows: PhantomData };
+        let mat = Mat { raw, shell: Some(context), _borrows: PhantomData };
         type MultFn = unsafe extern "C" fn(sys::Mat, sys::Vec, sys::Vec) -> sys::PetscErrorCode;
         type DiagonalFn = unsafe extern "C" fn(sys::Mat, sys::Vec) -> sys::PetscErrorCode;
         type AnyFn = unsafe extern "C" fn();

@@ -7,6 +7,7 @@
 pub mod accuracy;
 pub mod config;
 pub mod grid;
+pub mod multigrid;
 pub mod operator;
 pub mod picture;
 pub mod problem;

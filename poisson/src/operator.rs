@@ -31,6 +31,13 @@ impl Stencil {
         Self::from_parts(grid.dim, grid.points(), grid.h, dirichlet)
     }
 
+    /// The stencil of a grid of `points` nodes spanning the unit square or
+    /// cube (coarse levels of the multigrid are such grids).
+    pub fn on_points(dim: usize, points: [usize; 3], dirichlet: Dirichlet) -> Self {
+        let h = [0, 1, 2].map(|d| if d < dim { 1.0 / (points[d] - 1) as f64 } else { 0.0 });
+        Self::from_parts(dim, points, h, dirichlet)
+    }
+
     fn from_parts(dim: usize, points: [usize; 3], h: [f64; 3], dirichlet: Dirichlet) -> Self {
         let c = [0, 1, 2].map(|d| if d < dim { 1.0 / (h[d] * h[d]) } else { 0.0 });
         let weights = |d: usize, neighbour: fn(usize) -> usize| -> Vec<f64> {
@@ -209,9 +216,13 @@ pub fn matrix_free<'g, 'p>(grid: &'g Grid<'p>, dirichlet: Dirichlet) -> Result<M
 
 /// The operator as an AIJ matrix (or what `-dm_mat_type` asks for).
 pub fn assembled<'p>(grid: &Grid<'p>, dirichlet: Dirichlet) -> Result<Mat<'p>> {
-    let stencil = Stencil::new(grid, dirichlet);
-    let mut a = grid.dm.matrix()?;
-    let patch = grid.dm.corners()?;
+    assemble(&grid.dm, &Stencil::new(grid, dirichlet))
+}
+
+/// The stencil's matrix on the DMDA `dm`.
+pub fn assemble<'p>(dm: &Dm<'p>, stencil: &Stencil) -> Result<Mat<'p>> {
+    let mut a = dm.matrix()?;
+    let patch = dm.corners()?;
     let end = patch.end();
     for k in patch.start[2]..end[2] {
         for j in patch.start[1]..end[1] {
@@ -223,7 +234,7 @@ pub fn assembled<'p>(grid: &Grid<'p>, dirichlet: Dirichlet) -> Result<Mat<'p>> {
     }
     a.assemble()?;
     // Tells PETSc (GAMG, hypre, CG checks) what it may rely on.
-    a.set_symmetric(dirichlet == Dirichlet::Symmetric)?;
+    a.set_symmetric(stencil.dirichlet == Dirichlet::Symmetric)?;
     Ok(a)
 }
 

@@ -9,6 +9,7 @@ use petsc::{Error, ErrorKind, Petsc, Result, Stage, Vector};
 
 use crate::config::{self, Config};
 use crate::grid::Grid;
+use crate::multigrid::{self, Gmg, Multigrid};
 use crate::operator::{self, Stencil};
 use crate::picture::{self, Field};
 use crate::{accuracy, report, rhs, solver};
@@ -122,6 +123,11 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
         stage("KSP creation")?,
         stage("Solver")?,
     ];
+    // Before any solver reads -pc_type (and before -help lists the types).
+    let _gmg = petsc.register_pc::<Gmg>(|dm| {
+        let options = multigrid::Options::from_database(petsc)?;
+        Ok(Box::new(Multigrid::new(petsc, dm, options)?))
+    })?;
     let config = Config::from_options(petsc)?;
 
     let mut grid = {
@@ -142,7 +148,7 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
     };
     let mut ksp = {
         let _stage = stages[3].push()?;
-        solver::create(petsc, &grid, &a, !config.assemble)?
+        solver::create(petsc, &grid, &a, !config.assemble, config.dirichlet)?
     };
     // -help has printed our options and PETSc's by now; nothing to solve.
     if petsc.help_requested()? {

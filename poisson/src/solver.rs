@@ -2,8 +2,10 @@
 //! default (the seed's choice), everything overridable from the options
 //! database without prefix.
 
+use crate::config::Dirichlet;
 use crate::grid::Grid;
-use petsc::{ConvergedReason, Error, Ksp, Mat, NormType, Petsc, PetscReal, Result, Vector};
+use crate::multigrid;
+use petsc::{ConvergedReason, Error, Ksp, Mat, NormType, PcType, Petsc, PetscReal, Result, Vector};
 
 /// What a solve did, for the report.
 #[derive(Clone, Debug)]
@@ -32,14 +34,21 @@ impl SolveReport {
     }
 }
 
-/// Preconditioners that need no more than the operator's action and its
-/// diagonal, which is all the matrix-free operator has. Others fail in
-/// PETSc, or (hypre) silently build the matrix column by column.
-pub const MATRIX_FREE_PCS: [&str; 2] = ["none", "jacobi"];
+/// Preconditioners that need no more than the operator's action, its
+/// diagonal or the grid, which is all the matrix-free operator has. Others
+/// fail in PETSc, or (hypre) silently build the matrix column by column.
+pub const MATRIX_FREE_PCS: [&str; 3] = ["none", "jacobi", "gmg"];
 
 /// Creates the solver with the seed's defaults, then applies the options.
-/// The grid goes with it, so that `-pc_type mg` can coarsen it.
-pub fn create<'m>(petsc: &Petsc, grid: &'m Grid, a: &'m Mat, matrix_free: bool) -> Result<Ksp<'m>> {
+/// The grid goes with it, so that `-pc_type mg` can coarsen it and
+/// `-pc_type gmg` build its levels.
+pub fn create<'m>(
+    petsc: &Petsc,
+    grid: &'m Grid,
+    a: &'m Mat,
+    matrix_free: bool,
+    dirichlet: Dirichlet,
+) -> Result<Ksp<'m>> {
     let mut ksp = Ksp::new(petsc)?;
     ksp.set_dm(&grid.dm)?;
     ksp.set_operators(a, a)?;
@@ -51,9 +60,11 @@ pub fn create<'m>(petsc: &Petsc, grid: &'m Grid, a: &'m Mat, matrix_free: bool) 
     if matrix_free && !MATRIX_FREE_PCS.contains(&pc.as_str()) {
         return Err(Error::usage(format!(
             "-pc_type {pc} needs the matrix entries, which the matrix-free operator does not store: \
-             add -assemble (matrix-free runs take -pc_type {})",
-            MATRIX_FREE_PCS.join(" or ")
+             add -assemble (matrix-free runs take -pc_type none, jacobi or gmg)"
         )));
+    }
+    if pc == multigrid::Gmg::NAME {
+        multigrid::check(petsc, &grid.dm, dirichlet)?;
     }
     Ok(ksp)
 }

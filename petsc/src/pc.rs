@@ -1,0 +1,166 @@
+//! Preconditioners written in Rust, registered with PETSc as PC types, so
+//! `-pc_type <name>` selects them like any of PETSc's own.
+//!
+//! The type is built on PCSHELL: its constructor is PETSc's shell
+//! constructor followed by our callbacks. The Rust object is made at
+//! PCSetUp, from the PC's DM, by the factory given at registration, and
+//! dropped by PCDestroy. Errors and panics in any of it come back from the
+//! PETSc call that ran it (`Ksp::solve`...) and never unwind through C.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::marker::PhantomData;
+use std::ptr;
+
+use petsc_sys as sys;
+
+use crate::error::run_callback;
+use crate::{Dm, Error, Petsc, Result, Vector, c_string, check};
+
+/// The action of a preconditioner.
+pub trait Preconditioner {
+    /// y = B x, B approximating the operator's inverse.
+    fn apply(&mut self, x: &Vector, y: &mut Vector) -> Result<()>;
+
+    /// What `-ksp_view` shows, one item per line.
+    fn describe(&self) -> String;
+}
+
+/// Names a preconditioner type at compile time: PETSc gives the type's
+/// constructor no argument but the PC, so each type has its own.
+pub trait PcType {
+    const NAME: &'static str;
+}
+
+type Boxed<'p> = Box<dyn Preconditioner + 'p>;
+/// Builds the preconditioner at PCSetUp from the PC's DM.
+type Factory<'p> = Box<dyn FnMut(&Dm<'p>) -> Result<Boxed<'p>> + 'p>;
+
+thread_local! {
+    // PETSc runs on one thread; the lifetime is erased here and restored by
+    // Registration, which removes its factory before 'p ends.
+    static FACTORIES: RefCell<HashMap<&'static str, Factory<'static>>> = RefCell::new(HashMap::new());
+}
+
+/// Keeps a registered type usable; dropping it withdraws the factory (a PC
+/// of that type set up afterwards fails with an error).
+pub struct Registration<'p> {
+    name: &'static str,
+    _petsc: PhantomData<&'p ()>,
+}
+
+impl<'p> Petsc<'_> {
+    /// Registers `T::NAME` as a PC type made by `factory`.
+    pub fn register_pc<T: PcType>(
+        &'p self,
+        factory: impl FnMut(&Dm<'p>) -> Result<Boxed<'p>> + 'p,
+    ) -> Result<Registration<'p>> {
+        let boxed: Factory<'p> = Box::new(factory);
+        // SAFETY: only the lifetime changes; Registration<'p> removes the
+        // factory on drop, before anything it borrows goes away.
+        let boxed: Factory<'static> = unsafe { std::mem::transmute(boxed) };
+        FACTORIES.with(|f| f.borrow_mut().insert(T::NAME, boxed));
+        let name = c_string(T::NAME)?;
+        // SAFETY: PETSc copies the name; create::<T> has the signature it expects.
+        check(unsafe { sys::PCRegister(name.as_ptr(), Some(create::<T>)) })?;
+        Ok(Registration { name: T::NAME, _petsc: PhantomData })
+    }
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        FACTORIES.with(|f| f.borrow_mut().remove(self.name));
+    }
+}
+
+// PCSHELL's own context is reachable only while the type is named
+// "shell", and ours is not: each PC's preconditioner lives here instead,
+// keyed by the PC, from its set-up to its destruction.
+thread_local! {
+    static BUILT: RefCell<HashMap<usize, Boxed<'static>>> = RefCell::new(HashMap::new());
+}
+
+unsafe extern "C" fn create<T: PcType>(pc: sys::PC) -> sys::PetscErrorCode {
+    run_callback(|| {
+        let name = CString::new(T::NAME).map_err(|_| Error::callback("PC type name contains a NUL byte"))?;
+        // SAFETY: pc is the PC being given this type; the shell constructor
+        // runs first, then its setters (composed methods, which do not look
+        // at the type name), as PCSetType does for PCSHELL.
+        unsafe {
+            check(sys::compat::PCCreate_Shell(pc))?;
+            check(sys::PCShellSetSetUp(pc, Some(set_up::<T>)))?;
+            check(sys::PCShellSetApply(pc, Some(apply)))?;
+            check(sys::PCShellSetView(pc, Some(view)))?;
+            check(sys::PCShellSetDestroy(pc, Some(destroy)))?;
+            check(sys::PCShellSetName(pc, name.as_ptr()))
+        }
+    })
+}
+
+/// Runs `f` on the preconditioner built for `pc`, taken out of the table
+/// meanwhile (so `f` may run PETSc code that reaches the table again).
+fn with_built<R>(pc: sys::PC, f: impl FnOnce(&mut Boxed<'static>) -> Result<R>) -> Result<R> {
+    let key = pc as usize;
+    let mut built = BUILT
+        .with(|b| b.borrow_mut().remove(&key))
+        .ok_or_else(|| Error::callback("preconditioner used before its set-up"))?;
+    let result = f(&mut built);
+    BUILT.with(|b| b.borrow_mut().insert(key, built));
+    result
+}
+
+unsafe extern "C" fn set_up<T: PcType>(pc: sys::PC) -> sys::PetscErrorCode {
+    run_callback(|| {
+        let mut raw = ptr::null_mut();
+        // SAFETY: valid PC, out-pointer.
+        check(unsafe { sys::PCGetDM(pc, &mut raw) })?;
+        if raw.is_null() {
+            return Err(Error::usage(format!("-pc_type {} needs the solver's grid (KSPSetDM)", T::NAME)));
+        }
+        let dm = Dm::borrowed(raw)?;
+        // A set-up again (new operators) replaces the old one first.
+        drop(BUILT.with(|b| b.borrow_mut().remove(&(pc as usize))));
+        let mut factory = FACTORIES
+            .with(|f| f.borrow_mut().remove(T::NAME))
+            .ok_or_else(|| Error::usage(format!("-pc_type {} is not available here", T::NAME)))?;
+        let built = factory(&dm);
+        FACTORIES.with(|f| f.borrow_mut().insert(T::NAME, factory));
+        let built = built?;
+        BUILT.with(|b| b.borrow_mut().insert(pc as usize, built));
+        Ok(())
+    })
+}
+
+unsafe extern "C" fn apply(pc: sys::PC, x: sys::Vec, y: sys::Vec) -> sys::PetscErrorCode {
+    run_callback(|| {
+        let (x, mut y) = (Vector::borrowed(x), Vector::borrowed(y));
+        with_built(pc, |p| p.apply(&x, &mut y))
+    })
+}
+
+unsafe extern "C" fn view(pc: sys::PC, viewer: sys::PetscViewer) -> sys::PetscErrorCode {
+    run_callback(|| {
+        let mut ascii = sys::PETSC_FALSE;
+        // SAFETY: valid viewer, constant type name, out-pointer.
+        check(unsafe { sys::PetscObjectTypeCompare(viewer.cast(), c"ascii".as_ptr(), &mut ascii) })?;
+        let set_up = BUILT.with(|b| b.borrow().contains_key(&(pc as usize)));
+        if ascii != sys::PETSC_TRUE || !set_up {
+            return Ok(());
+        }
+        let text = with_built(pc, |p| Ok(p.describe()))?;
+        for line in text.lines() {
+            let line = c_string(&format!("  {line}\n"))?;
+            // SAFETY: constant format with one C string argument.
+            check(unsafe { sys::PetscViewerASCIIPrintf(viewer, c"%s".as_ptr(), line.as_ptr()) })?;
+        }
+        Ok(())
+    })
+}
+
+unsafe extern "C" fn destroy(pc: sys::PC) -> sys::PetscErrorCode {
+    run_callback(|| {
+        drop(BUILT.with(|b| b.borrow_mut().remove(&(pc as usize))));
+        Ok(())
+    })
+}

@@ -1,0 +1,338 @@
+//! The multigrid kernels, on one rank's part of a level: arrays over the
+//! DMDA's ghosted patch (width 1), boundary nodes held at zero (the
+//! multigrid solves for interior unknowns, see the module comment).
+//!
+//! Each kernel walks the owned interior one grid line at a time and reads
+//! or writes each array once: smoothing updates in place, the residual is
+//! restricted as it is computed (never stored), interpolation adds into the
+//! fine array directly. Scratch lines come from the caller: no allocation.
+
+use std::ops::Range;
+
+use petsc::Patch;
+
+/// Where one rank's part of a level lies in the grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub dim: usize,
+    /// Grid points per direction (z is 1 in 2-D).
+    pub points: [usize; 3],
+    pub owned: Patch,
+    /// The patch the level's arrays cover: owned points and one layer of
+    /// ghosts, corners included.
+    pub ghosted: Patch,
+}
+
+impl Layout {
+    /// Position of grid point `n` in an array over the ghosted patch.
+    pub fn at(&self, n: [usize; 3]) -> usize {
+        offset(&self.ghosted, n)
+    }
+
+    /// Distance between neighbours along y and z in those arrays.
+    fn strides(&self) -> (usize, usize) {
+        let g = self.ghosted.size;
+        (g[0], g[0] * g[1])
+    }
+
+    /// The owned points that are not on the domain's boundary, per direction.
+    pub fn interior(&self) -> [Range<usize>; 3] {
+        [0, 1, 2].map(|d| {
+            if d >= self.dim {
+                return 0..1;
+            }
+            let start = self.owned.start[d].max(1);
+            start..(self.owned.start[d] + self.owned.size[d]).min(self.points[d] - 1).max(start)
+        })
+    }
+}
+
+fn offset(patch: &Patch, n: [usize; 3]) -> usize {
+    let (s, z) = (patch.start, patch.size);
+    (n[0] - s[0]) + z[0] * ((n[1] - s[1]) + z[1] * (n[2] - s[2]))
+}
+
+/// A right-hand side: values over `patch`, which is the owned patch for the
+/// input vector of the finest level and the ghosted one for coarser levels.
+#[derive(Clone, Copy)]
+pub struct Field<'a> {
+    pub data: &'a [f64],
+    pub patch: Patch,
+}
+
+impl Field<'_> {
+    /// The value at grid point `n`.
+    pub fn value(&self, n: [usize; 3]) -> f64 {
+        self.data[offset(&self.patch, n)]
+    }
+
+    /// The values of the line starting at `n`, `len` long.
+    fn line(&self, n: [usize; 3], len: usize) -> &[f64] {
+        &self.data[offset(&self.patch, n)..][..len]
+    }
+}
+
+/// The 5- or 7-point Laplacian on a level, rediscretized on its spacing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Coefficients {
+    /// 1/h² per direction (0 for z in 2-D).
+    pub c: [f64; 3],
+    pub diagonal: f64,
+}
+
+impl Coefficients {
+    /// On the unit square or cube with `points` nodes per direction.
+    pub fn new(dim: usize, points: [usize; 3]) -> Self {
+        let c = [0, 1, 2].map(|d| if d < dim { ((points[d] - 1) as f64).powi(2) } else { 0.0 });
+        Coefficients { c, diagonal: 2.0 * c.iter().sum::<f64>() }
+    }
+}
+
+/// One grid line of an array and its neighbours in y and z, split so the
+/// line can be written while the others are read. `line` has one point
+/// more on each side (a ghost or a boundary node) than the `len` updated.
+struct Lines<'a> {
+    line: &'a mut [f64],
+    south: &'a [f64],
+    north: &'a [f64],
+    below: &'a [f64],
+    above: &'a [f64],
+}
+
+fn lines<'a>(u: &'a mut [f64], layout: &Layout, start: [usize; 3], len: usize) -> Lines<'a> {
+    let (sy, sz) = layout.strides();
+    let at = layout.at(start);
+    let (before, rest) = u.split_at_mut(at - 1);
+    let (line, after) = rest.split_at_mut(len + 2);
+    // Offsets of the neighbouring lines (first updated point) in before/after.
+    let (south, north) = (&before[at - sy..][..len], &after[sy - len - 1..][..len]);
+    let (below, above) =
+        if layout.dim == 3 { (&before[at - sz..][..len], &after[sz - len - 1..][..len]) } else { (south, north) };
+    Lines { line, south, north, below, above }
+}
+
+/// Gauss-Seidel on one colour of one grid line (y, z), owned interior
+/// points only: each point of the colour ((i + j + k) even for colour 0,
+/// odd for 1) is solved for from its equation with its neighbours'
+/// current values. `xs` limits the points to a sub-range of the line.
+fn relax_line(
+    k: &Coefficients,
+    layout: &Layout,
+    u: &mut [f64],
+    f: Field,
+    colour: usize,
+    line: [usize; 2],
+    xs: Range<usize>,
+) {
+    let [y, z] = line;
+    let len = xs.len();
+    if len == 0 {
+        return;
+    }
+    let ([cx, cy, cz], inv) = (k.c, 1.0 / k.diagonal);
+    let start = [xs.start, y, z];
+    let rhs = f.line(start, len);
+    let Lines { line, south, north, below, above } = lines(u, layout, start, len);
+    let first = (xs.start + y + z + colour) % 2;
+    if layout.dim == 3 {
+        for i in (first..len).step_by(2) {
+            let sum = cx * (line[i] + line[i + 2]) + cy * (south[i] + north[i]) + cz * (below[i] + above[i]);
+            line[i + 1] = (rhs[i] + sum) * inv;
+        }
+    } else {
+        for i in (first..len).step_by(2) {
+            let sum = cx * (line[i] + line[i + 2]) + cy * (south[i] + north[i]);
+            line[i + 1] = (rhs[i] + sum) * inv;
+        }
+    }
+}
+
+/// One Gauss-Seidel half-sweep: every owned interior point of one colour,
+/// with the other colour's current values (ghosts included).
+pub fn relax(k: &Coefficients, layout: &Layout, u: &mut [f64], f: Field, colour: usize) {
+    let [ix, iy, iz] = layout.interior();
+    for z in iz {
+        for y in iy.clone() {
+            relax_line(k, layout, u, f, colour, [y, z], ix.clone());
+        }
+    }
+}
+
+/// The red half-sweep on the owned interior points next to the faces of
+/// the owned box, which neighbouring ranks read as ghosts: what
+/// [`sweep_fused`] needs done (and exchanged) first.
+pub fn relax_faces(k: &Coefficients, layout: &Layout, u: &mut [f64], f: Field) {
+    let [ix, iy, iz] = layout.interior();
+    if ix.is_empty() {
+        return;
+    }
+    let face = |r: &Range<usize>, n: usize| n == r.start || n + 1 == r.end;
+    let three_d = layout.dim == 3;
+    for z in iz.clone() {
+        for y in iy.clone() {
+            if face(&iy, y) || (three_d && face(&iz, z)) {
+                relax_line(k, layout, u, f, 0, [y, z], ix.clone());
+            } else {
+                relax_line(k, layout, u, f, 0, [y, z], ix.start..ix.start + 1);
+                relax_line(k, layout, u, f, 0, [y, z], ix.end - 1..ix.end);
+            }
+        }
+    }
+}
+
+/// A full red-black sweep in one pass over memory: the red half-sweep runs
+/// ahead and the black one follows as soon as a line's red neighbours are
+/// all done (one line behind in 2-D, a plane and a line in 3-D), so each
+/// line is read and written once while it is in cache. Red values near the
+/// faces must have been computed by [`relax_faces`] and their ghosts
+/// exchanged: the black points next to a face read them (computing a red
+/// point twice gives the same value, as its black neighbours have not
+/// changed in between).
+pub fn sweep_fused(k: &Coefficients, layout: &Layout, u: &mut [f64], f: Field) {
+    let [ix, iy, iz] = layout.interior();
+    let (ny, lines) = (iy.len(), iy.len() * iz.len());
+    let lag = if layout.dim == 3 { ny + 1 } else { 1 };
+    let line = |t: usize| [iy.start + t % ny, iz.start + t / ny];
+    for t in 0..lines + lag {
+        if t < lines {
+            relax_line(k, layout, u, f, 0, line(t), ix.clone());
+        }
+        if t >= lag {
+            relax_line(k, layout, u, f, 1, line(t - lag), ix.clone());
+        }
+    }
+}
+
+/// How a fine index spreads over coarse ones in full weighting (weights
+/// 1/4 1/2 1/4) or linear interpolation (1/2 1 1/2): the coarse indices and
+/// the fine index's share of each. `scale` is 1/2 for restriction and 1 for
+/// interpolation.
+fn spread(n: usize, scale: f64) -> ([(usize, f64); 2], usize) {
+    if n % 2 == 0 { ([(n / 2, scale), (0, 0.0)], 1) } else { ([(n / 2, scale / 2.0), (n / 2 + 1, scale / 2.0)], 2) }
+}
+
+/// The lines of a coarse array a fine line (y, z) maps to, with weights.
+fn coarse_lines(dim: usize, y: usize, z: usize, scale: f64) -> impl Iterator<Item = (usize, usize, f64)> {
+    let (ys, ny) = spread(y, scale);
+    let (zs, nz) = if dim == 3 { spread(z, scale) } else { ([(0, 1.0), (0, 0.0)], 1) };
+    zs.into_iter().take(nz).flat_map(move |(cz, wz)| ys.into_iter().take(ny).map(move |(cy, wy)| (cy, cz, wy * wz)))
+}
+
+/// Scratch lines for [`restrict`] and [`interpolate`], sized for a level.
+pub struct Scratch {
+    fine: Vec<f64>,
+    coarse: Vec<f64>,
+}
+
+impl Scratch {
+    pub fn new(fine: &Layout) -> Self {
+        let n = fine.ghosted.size[0];
+        Scratch { fine: vec![0.0; n + 4], coarse: vec![0.0; n / 2 + 3] }
+    }
+}
+
+/// Full weighting of the residual f - A u over the fine level's owned
+/// interior into `fc`, a coarse array that is zero on entry. Points near a
+/// rank's edge also add to coarse ghost points: the caller sums those into
+/// their owners (`GhostExchange::accumulate`). Without `u` (taken as zero),
+/// restricts f itself. u's ghosts must be current.
+pub fn restrict(
+    k: &Coefficients,
+    fine: &Layout,
+    u: Option<&[f64]>,
+    f: Field,
+    coarse: &Layout,
+    fc: &mut [f64],
+    scratch: &mut Scratch,
+) {
+    let [ix, iy, iz] = fine.interior();
+    let len = ix.len();
+    if len == 0 {
+        return;
+    }
+    let ([cx, cy, cz], d) = (k.c, k.diagonal);
+    let (sy, sz) = fine.strides();
+    // Coarse x indices c0.. this line reaches, and the fine line from
+    // 2 c0 - 1 to 2 (c0 + cn - 1) + 1 around them, zero outside the interior.
+    let (c0, cn) = (ix.start / 2, ix.end / 2 - ix.start / 2 + 1);
+    let lead = ix.start + 1 - 2 * c0;
+    let (r, xr) = (&mut scratch.fine[..2 * cn + 1], &mut scratch.coarse[..cn]);
+    r.fill(0.0);
+    for z in iz {
+        for y in iy.clone() {
+            let start = [ix.start, y, z];
+            let rhs = f.line(start, len);
+            let out = &mut r[lead..lead + len];
+            match u {
+                Some(u) => {
+                    let at = fine.at(start);
+                    let line = &u[at - 1..][..len + 2];
+                    let (south, north) = (&u[at - sy..][..len], &u[at + sy..][..len]);
+                    if fine.dim == 3 {
+                        let (below, above) = (&u[at - sz..][..len], &u[at + sz..][..len]);
+                        for i in 0..len {
+                            let au = d * line[i + 1]
+                                - cx * (line[i] + line[i + 2])
+                                - cy * (south[i] + north[i])
+                                - cz * (below[i] + above[i]);
+                            out[i] = rhs[i] - au;
+                        }
+                    } else {
+                        for i in 0..len {
+                            let au = d * line[i + 1] - cx * (line[i] + line[i + 2]) - cy * (south[i] + north[i]);
+                            out[i] = rhs[i] - au;
+                        }
+                    }
+                }
+                None => out.copy_from_slice(rhs),
+            }
+            // Along x: coarse I gathers fine 2I - 1, 2I, 2I + 1 of this line.
+            for (t, o) in xr.iter_mut().enumerate() {
+                *o = 0.25 * r[2 * t] + 0.5 * r[2 * t + 1] + 0.25 * r[2 * t + 2];
+            }
+            for (cy_, cz_, w) in coarse_lines(fine.dim, y, z, 0.5) {
+                let at = coarse.at([c0, cy_, cz_]);
+                for (o, v) in fc[at..at + cn].iter_mut().zip(xr.iter()) {
+                    *o += w * *v;
+                }
+            }
+        }
+    }
+}
+
+/// Linear interpolation of the coarse array `uc` (ghosts current) onto the
+/// fine level's owned interior: added to `u`, or stored when `add` is false.
+pub fn interpolate(coarse: &Layout, uc: &[f64], fine: &Layout, u: &mut [f64], add: bool, scratch: &mut Scratch) {
+    let [ix, iy, iz] = fine.interior();
+    let len = ix.len();
+    if len == 0 {
+        return;
+    }
+    // Coarse x indices c0.. this line needs; the fine line from 2 c0.
+    let (c0, cn) = (ix.start / 2, ix.end / 2 - ix.start / 2 + 1);
+    let lead = ix.start - 2 * c0;
+    let (e, cr) = (&mut scratch.fine[..2 * cn], &mut scratch.coarse[..cn]);
+    for z in iz {
+        for y in iy.clone() {
+            cr.fill(0.0);
+            for (cy_, cz_, w) in coarse_lines(fine.dim, y, z, 1.0) {
+                let at = coarse.at([c0, cy_, cz_]);
+                for (o, v) in cr.iter_mut().zip(&uc[at..at + cn]) {
+                    *o += w * v;
+                }
+            }
+            for t in 0..cn - 1 {
+                e[2 * t] = cr[t];
+                e[2 * t + 1] = 0.5 * (cr[t] + cr[t + 1]);
+            }
+            e[2 * cn - 2] = cr[cn - 1];
+            let at = fine.at([ix.start, y, z]);
+            let (line, values) = (&mut u[at..at + len], &e[lead..lead + len]);
+            if add {
+                line.iter_mut().zip(values).for_each(|(o, v)| *o += v);
+            } else {
+                line.copy_from_slice(values);
+            }
+        }
+    }
+}

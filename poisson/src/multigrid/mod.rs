@@ -1,0 +1,322 @@
+//! The fast path: geometric multigrid on the DMDA hierarchy, matrix-free on
+//! every level, registered with PETSc as the preconditioner type `gmg`.
+//!
+//! In the symmetric form, boundary rows are D u = D g and no interior row
+//! couples to a boundary node, so the preconditioner divides boundary
+//! entries by D and runs multigrid on the interior unknowns, with zero
+//! boundary values on every level. Each level is the same Laplacian
+//! rediscretized on a grid of half as many intervals, owned by the same
+//! ranks (coarse node I by the rank owning fine node 2I). Smoothing is
+//! red-black Gauss-Seidel, restriction full weighting, interpolation
+//! linear, all on plain arrays whose ghosts move through a star forest
+//! built from the DMDA's layout; the coarsest grid is assembled once and
+//! solved by a KSP of its own (prefix `gmg_coarse_`, LU by default). The
+//! full-multigrid cycle (the default) solves each level from the one below,
+//! so one application lands at discretization error; setup builds no
+//! fine-grid matrix, no interpolation matrix and estimates no eigenvalue.
+
+mod coarse;
+pub mod kernels;
+mod plan;
+
+use petsc::{Dm, Error, GhostExchange, PcType, Petsc, Preconditioner, Result, Vector};
+
+use crate::config::Dirichlet;
+use coarse::Coarse;
+use kernels::{Coefficients, Field, Layout, Scratch, interpolate, relax_faces, restrict, sweep_fused};
+pub use plan::{Plan, plan};
+
+/// `-pc_type gmg`.
+pub struct Gmg;
+
+impl PcType for Gmg {
+    const NAME: &'static str = "gmg";
+}
+
+/// Coarsest grids larger than this are refused: their direct solve would
+/// cost more than the multigrid it ends.
+pub const MAX_COARSE_UNKNOWNS: usize = 1 << 17;
+
+/// What the preconditioner applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cycle {
+    /// Full multigrid (F-cycle): from the coarsest grid up, each level
+    /// starting from the interpolated solution of the one below.
+    Full,
+    /// One V-cycle from zero.
+    V,
+}
+
+/// The options the preconditioner reads (see `poisson -help`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub cycle: Cycle,
+    /// At most this many levels (the grid may allow fewer).
+    pub max_levels: usize,
+    pub smooth_down: usize,
+    pub smooth_up: usize,
+    /// V-cycles per level in the full-multigrid cycle.
+    pub fmg_cycles: usize,
+}
+
+impl Options {
+    pub fn from_database(petsc: &Petsc) -> Result<Self> {
+        let count = |name: &str, default: usize, min: usize| -> Result<usize> {
+            match petsc.option_int(name)? {
+                None => Ok(default),
+                Some(n) if n >= min as petsc::PetscInt => Ok(n as usize),
+                Some(n) => Err(Error::usage(format!("{name} {n}: at least {min} is needed"))),
+            }
+        };
+        let cycle = match petsc.option_string("-pc_gmg_type")?.as_deref() {
+            None | Some("full") => Cycle::Full,
+            Some("multiplicative") => Cycle::V,
+            Some(other) => {
+                return Err(Error::usage(format!("-pc_gmg_type {other}: expected full or multiplicative")));
+            }
+        };
+        Ok(Options {
+            cycle,
+            max_levels: count("-pc_gmg_levels", usize::MAX, 1)?,
+            smooth_down: count("-pc_gmg_smooth_down", 1, 0)?,
+            smooth_up: count("-pc_gmg_smooth_up", 1, 0)?,
+            fmg_cycles: count("-pc_gmg_fmg_cycles", 1, 1)?,
+        })
+    }
+}
+
+/// Checks, on every rank alike, that the fast path can run on this grid
+/// with these options, so a refusal is a clear usage error rather than a
+/// failure inside the solve.
+pub fn check(petsc: &Petsc, dm: &Dm, dirichlet: Dirichlet) -> Result<Options> {
+    let options = Options::from_database(petsc)?;
+    if dirichlet != Dirichlet::Symmetric {
+        return Err(Error::usage("-pc_type gmg solves the symmetric form only (the default): drop -dirichlet seed"));
+    }
+    let info = dm.info()?;
+    let levels = plan(&info, dm.ownership()?, options.max_levels);
+    let coarsest = levels.last().expect("a plan has the finest level");
+    if coarsest.points.iter().product::<usize>() > MAX_COARSE_UNKNOWNS {
+        let sizes = |p: [usize; 3]| p[..info.dim].iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" x ");
+        return Err(Error::usage(format!(
+            "-pc_type gmg: the {} grid coarsens no further than {} points, too many for the coarse solve; \
+             use sizes of 2^k m + 1 points with small m (129, 257, 1025...)",
+            sizes(levels[0].points),
+            sizes(coarsest.points)
+        )));
+    }
+    Ok(options)
+}
+
+/// One level: where it lies, its operator, its arrays.
+struct Level<'p> {
+    /// The level's DMDA; the finest level uses the solver's (not kept).
+    _dm: Option<Dm<'p>>,
+    layout: Layout,
+    k: Coefficients,
+    exchange: GhostExchange<'p>,
+    /// The correction this level solves for, over the ghosted patch.
+    u: Vec<f64>,
+    /// Its right-hand side; empty on the finest level, whose right-hand
+    /// side is the preconditioner's input.
+    f: Vec<f64>,
+    scratch: Scratch,
+}
+
+impl<'p> Level<'p> {
+    fn new(dm: &Dm<'p>, finest: bool) -> Result<Self> {
+        let info = dm.info()?;
+        let layout = Layout { dim: info.dim, points: info.points, owned: dm.corners()?, ghosted: dm.ghost_corners()? };
+        let exchange = dm.ghost_exchange()?;
+        let n = layout.ghosted.len();
+        Ok(Level {
+            _dm: None,
+            layout,
+            k: Coefficients::new(info.dim, info.points),
+            exchange,
+            u: vec![0.0; n],
+            f: if finest { Vec::new() } else { vec![0.0; n] },
+            scratch: Scratch::new(&layout),
+        })
+    }
+
+    /// A level that keeps its DMDA.
+    fn owning(dm: Dm<'p>) -> Result<Self> {
+        let mut level = Self::new(&dm, false)?;
+        level._dm = Some(dm);
+        Ok(level)
+    }
+
+    /// Sets u on the owned boundary nodes to `value(node)`.
+    fn set_boundary(&mut self, value: impl Fn([usize; 3]) -> f64) {
+        let layout = &self.layout;
+        let (o, e, p) = (layout.owned.start, layout.owned.end(), layout.points);
+        let on_boundary = |d: usize, i: usize| d < layout.dim && (i == 0 || i == p[d] - 1);
+        for z in o[2]..e[2] {
+            for y in o[1]..e[1] {
+                let xs: Vec<usize> = if on_boundary(1, y) || on_boundary(2, z) {
+                    (o[0]..e[0]).collect()
+                } else {
+                    [0, p[0] - 1].into_iter().filter(|x| (o[0]..e[0]).contains(x)).collect()
+                };
+                for x in xs {
+                    self.u[layout.at([x, y, z])] = value([x, y, z]);
+                }
+            }
+        }
+    }
+
+    /// Red-black Gauss-Seidel sweeps, red first.
+    fn smooth(&mut self, rhs: Option<Field>, sweeps: usize) -> Result<()> {
+        let Level { layout, k, exchange, u, f, .. } = self;
+        let rhs = rhs.unwrap_or(Field { data: f, patch: layout.ghosted });
+        for _ in 0..sweeps {
+            exchange.update(u)?;
+            relax_faces(k, layout, u, rhs);
+            exchange.update(u)?;
+            sweep_fused(k, layout, u, rhs);
+        }
+        Ok(())
+    }
+}
+
+/// The preconditioner: levels coarsest first, and the coarse solver.
+pub struct Multigrid<'p> {
+    levels: Vec<Level<'p>>,
+    coarse: Coarse<'p>,
+    options: Options,
+}
+
+impl<'p> Multigrid<'p> {
+    /// Builds the hierarchy below the solver's grid `dm`.
+    pub fn new(petsc: &'p Petsc, dm: &Dm<'p>, options: Options) -> Result<Self> {
+        let plans = plan(&dm.info()?, dm.ownership()?, options.max_levels);
+        let mut levels = vec![Level::new(dm, true)?];
+        // Levels between the finest and the coarsest keep their DMDA.
+        for p in plans.iter().take(plans.len() - 1).skip(1) {
+            levels.push(Level::owning(p.dm(petsc)?)?);
+        }
+        // The coarsest level's DMDA goes to its solver; with one level, a
+        // copy of the solver's grid does.
+        let coarsest = plans.last().expect("a plan has the finest level").dm(petsc)?;
+        if plans.len() > 1 {
+            levels.push(Level::new(&coarsest, false)?);
+        }
+        levels.reverse();
+        let coarse = Coarse::new(petsc, coarsest)?;
+        Ok(Multigrid { levels, coarse, options })
+    }
+}
+
+impl Preconditioner for Multigrid<'_> {
+    fn apply(&mut self, x: &Vector, y: &mut Vector) -> Result<()> {
+        let input = x.read()?;
+        let top = self.levels.len() - 1;
+        let f = Field { data: &input, patch: self.levels[top].layout.owned };
+        match self.options.cycle {
+            Cycle::Full => full(&mut self.levels, &mut self.coarse, &self.options, f)?,
+            Cycle::V => {
+                self.levels[top].u.fill(0.0);
+                v_cycle(&mut self.levels, &mut self.coarse, &self.options, Some(f))?;
+            }
+        }
+        let mut out = y.write()?;
+        let level = &self.levels[top];
+        let (layout, u) = (&level.layout, &level.u);
+        let inverse = 1.0 / level.k.diagonal;
+        let (o, e) = (layout.owned.start, layout.owned.end());
+        let [ix, iy, iz] = layout.interior();
+        let mut at = 0;
+        for z in o[2]..e[2] {
+            for y in o[1]..e[1] {
+                let inside = iy.contains(&y) && iz.contains(&z);
+                for x in o[0]..e[0] {
+                    // Boundary rows are D u = D g: their entry is the input's over D.
+                    out[at] = if inside && ix.contains(&x) { u[layout.at([x, y, z])] } else { input[at] * inverse };
+                    at += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        let o = &self.options;
+        let cycle = match o.cycle {
+            Cycle::Full => format!("full multigrid (F-cycle), {} V-cycle(s) per level", o.fmg_cycles),
+            Cycle::V => "V-cycle".to_string(),
+        };
+        let mut text = format!(
+            "poisson's geometric multigrid, matrix-free: {} levels, {cycle}\n\
+             smoother: red-black Gauss-Seidel, {} sweep(s) down, {} up\n\
+             restriction: full weighting; interpolation: linear\n",
+            self.levels.len(),
+            o.smooth_down,
+            o.smooth_up
+        );
+        for (i, level) in self.levels.iter().enumerate().rev() {
+            let p = &level.layout.points[..level.layout.dim];
+            let sizes: Vec<String> = p.iter().map(|n| n.to_string()).collect();
+            text += &format!("level {i}: {} points\n", sizes.join(" x "));
+        }
+        text += "coarse solve: KSP with prefix gmg_coarse_ on level 0";
+        text
+    }
+}
+
+/// A V-cycle on `levels` (the last one finest), from its current u.
+/// `rhs` is the finest level's right-hand side when it is not its `f`.
+fn v_cycle(levels: &mut [Level], coarse: &mut Coarse, options: &Options, rhs: Option<Field>) -> Result<()> {
+    let (lower, top) = levels.split_at_mut(levels.len() - 1);
+    let top = &mut top[0];
+    let Some(below) = lower.last_mut() else {
+        let rhs = rhs.unwrap_or(Field { data: &top.f, patch: top.layout.ghosted });
+        return coarse.solve(&top.layout, rhs, &mut top.u);
+    };
+    top.smooth(rhs, options.smooth_down)?;
+    top.exchange.update(&mut top.u)?;
+    below.f.fill(0.0);
+    let rhs_top = rhs.unwrap_or(Field { data: &top.f, patch: top.layout.ghosted });
+    restrict(&top.k, &top.layout, Some(&top.u), rhs_top, &below.layout, &mut below.f, &mut top.scratch);
+    below.exchange.accumulate(&mut below.f)?;
+    below.u.fill(0.0);
+    v_cycle(lower, coarse, options, None)?;
+    let below = lower.last_mut().expect("checked above");
+    below.exchange.update(&mut below.u)?;
+    interpolate(&below.layout, &below.u, &top.layout, &mut top.u, true, &mut top.scratch);
+    top.smooth(rhs, options.smooth_up)
+}
+
+/// Full multigrid: the right-hand side restricted to every level, the
+/// coarsest solved, then each level started from the interpolated
+/// solution below and improved by V-cycles.
+fn full(levels: &mut [Level], coarse: &mut Coarse, options: &Options, f: Field) -> Result<()> {
+    let n = levels.len();
+    for l in (1..n).rev() {
+        let (lower, upper) = levels.split_at_mut(l);
+        let (fine, below) = (&mut upper[0], lower.last_mut().expect("l >= 1"));
+        let rhs = if l == n - 1 { f } else { Field { data: &fine.f, patch: fine.layout.ghosted } };
+        below.f.fill(0.0);
+        restrict(&fine.k, &fine.layout, None, rhs, &below.layout, &mut below.f, &mut fine.scratch);
+        below.exchange.accumulate(&mut below.f)?;
+    }
+    let finest_rhs = |l: usize| (l == n - 1).then_some(f);
+    v_cycle(&mut levels[..1], coarse, options, finest_rhs(0))?;
+    let inverse = 1.0 / levels[n - 1].k.diagonal;
+    for l in 1..n {
+        let (lower, upper) = levels.split_at_mut(l);
+        let (fine, below) = (&mut upper[0], lower.last_mut().expect("l >= 1"));
+        // This level starts from the solution below, boundary values
+        // included (they are D g / D on the finest level's input, which
+        // owns the fine node of every coarse node this rank owns). The
+        // V-cycle then zeroes the level below again.
+        let shift = n - l;
+        below.set_boundary(|node| f.value(node.map(|i| i << shift)) * inverse);
+        below.exchange.update(&mut below.u)?;
+        interpolate(&below.layout, &below.u, &fine.layout, &mut fine.u, false, &mut fine.scratch);
+        for _ in 0..options.fmg_cycles {
+            v_cycle(&mut levels[..=l], coarse, options, finest_rhs(l))?;
+        }
+    }
+    Ok(())
+}
