@@ -35,7 +35,9 @@ pub fn summary(grid: &Grid, config: &Config, processes: i32, solve: &SolveReport
         solve.true_relative_residual,
     );
     if let Some(factor) = solve.convergence_factor() {
-        text += &format!("Convergence: average factor {factor:.3} per iteration\n");
+        // Fixed point while it reads well; multigrid's factors can be 1e-4.
+        let factor = if factor >= 0.01 { format!("{factor:.3}") } else { format!("{factor:.2e}") };
+        text += &format!("Convergence: average factor {factor} per iteration\n");
     }
     if let Some(e) = error {
         text += &format!("Error: max {:.3e}, L2 {:.3e} (u - exact at the nodes; h = {:.3e})\n", e.max, e.l2, grid.h[0]);
