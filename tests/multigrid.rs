@@ -1,0 +1,280 @@
+//! The fast path, `-pc_type gmg`: matrix-free geometric multigrid. It must
+//! solve the same discrete problem as the assembled operator solved
+//! directly, on any number of ranks, at a rate that does not depend on the
+//! grid; one full-multigrid cycle must land near discretization error; and
+//! what it cannot do it must refuse clearly.
+
+mod common;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use common::{Run, mpiexec, read_petsc_vec, scratch};
+
+const GRID_2D: [&str; 4] = ["-nx", "65", "-ny", "65"];
+const GRID_3D: [&str; 8] = ["-dim", "3", "-nx", "33", "-ny", "33", "-nz", "33"];
+/// The assembled operator solved directly: the reference.
+const LU: [&str; 5] = ["-assemble", "-pc_type", "lu", "-ksp_type", "preonly"];
+/// The fast path iterated to well below the 1e-8 the comparisons ask.
+const GMG: [&str; 6] = ["-pc_type", "gmg", "-ksp_type", "richardson", "-ksp_rtol", "1e-12"];
+/// How close to the direct solve the fast path's solution must be,
+/// relative to the solution's size.
+const AGREEMENT: f64 = 1e-8;
+
+fn poisson(ranks: usize, args: &[&str]) -> Run {
+    mpiexec(ranks, Path::new(env!("CARGO_BIN_EXE_poisson")), args, &[])
+}
+
+/// Solves the manufactured problem with `args` on `ranks` processes; the
+/// run must succeed. Returns the run and the solution in natural order.
+fn solve(ranks: usize, args: &[&str], name: &str) -> (Run, Vec<f64>) {
+    let file = scratch("multigrid").join(format!("{name}-{ranks}.dat"));
+    let viewer = format!("binary:{}", file.display());
+    let run = poisson(ranks, &[&["-problem", "manufactured"], args, &["-solution_view", &viewer]].concat());
+    run.assert_success();
+    let u = read_petsc_vec(&file);
+    (run, u)
+}
+
+/// The direct solve of the assembled operator on one rank.
+fn direct(grid: &[&str], name: &str) -> (Run, Vec<f64>) {
+    let (run, u) = solve(1, &[grid, &LU[..]].concat(), name);
+    assert!(run.stdout.contains("Solver: KSP preonly, PC lu"), "{}", run.stdout);
+    (run, u)
+}
+
+/// The direct solutions on the 2-D and 3-D grids, solved once for all the
+/// tests (the 3-D LU takes seconds).
+fn reference_2d() -> &'static [f64] {
+    static U: OnceLock<Vec<f64>> = OnceLock::new();
+    U.get_or_init(|| direct(&GRID_2D, "lu-2d").1)
+}
+
+fn reference_3d() -> &'static [f64] {
+    static U: OnceLock<Vec<f64>> = OnceLock::new();
+    U.get_or_init(|| direct(&GRID_3D, "lu-3d").1)
+}
+
+/// max |u - reference| / max |reference|.
+fn relative_difference(u: &[f64], reference: &[f64]) -> f64 {
+    assert_eq!(u.len(), reference.len(), "the solutions have different sizes");
+    let scale = reference.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(scale > 0.0, "the reference solution is zero");
+    max_difference(u, reference) / scale
+}
+
+fn max_difference(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+}
+
+/// The fast path solved this run: its Solver line names PC gmg.
+fn assert_gmg(run: &Run, ksp: &str) {
+    let solver = format!("Solver: KSP {ksp}, PC gmg,");
+    assert!(run.stdout.contains(&solver), "no {solver:?} in:\n{}", run.stdout);
+}
+
+/// The factor of the report's "Convergence: average factor X per
+/// iteration" line (X is fixed-point or like 1.23e-4).
+fn convergence_factor(run: &Run) -> f64 {
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Convergence: average factor "))
+        .unwrap_or_else(|| panic!("no Convergence line in stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
+    let number = line.trim_start_matches("Convergence: average factor ").split(' ').next().unwrap();
+    number.parse().unwrap_or_else(|_| panic!("bad factor in {line:?}"))
+}
+
+#[test]
+fn the_fast_path_solves_what_the_direct_solve_solves_on_1_to_4_ranks() {
+    for (dim, grid, reference, all_ranks) in
+        [("2d", &GRID_2D[..], reference_2d(), &[1, 2, 3, 4][..]), ("3d", &GRID_3D, reference_3d(), &[1, 2, 3])]
+    {
+        for &ranks in all_ranks {
+            let (run, u) = solve(ranks, &[grid, &GMG[..]].concat(), &format!("fast-{dim}"));
+            assert_gmg(&run, "richardson");
+            assert!(run.stdout.contains("matrix-free operator"), "{}", run.stdout);
+            if ranks == 4 {
+                // A 2 x 2 process grid: ranks meet at corners, whose ghosts
+                // only a box stencil exchanges.
+                assert!(run.stdout.contains("on 4 processes (2 x 2)"), "not a 2 x 2 process grid:\n{}", run.stdout);
+            }
+            let difference = relative_difference(&u, reference);
+            assert!(difference <= AGREEMENT, "{dim}, {ranks} ranks: differs from LU by {difference:e} (relative)");
+        }
+    }
+    // And a 2 x 2 layout in 3-D, asked for explicitly.
+    let layout = ["-da_processors_x", "2", "-da_processors_y", "2", "-da_processors_z", "1"];
+    let (run, u) = solve(4, &[&GRID_3D[..], &GMG, &layout].concat(), "fast-3d-2x2");
+    assert!(run.stdout.contains("on 4 processes (2 x 2 x 1)"), "{}", run.stdout);
+    let difference = relative_difference(&u, reference_3d());
+    assert!(difference <= AGREEMENT, "3d, 2 x 2 x 1 ranks: differs from LU by {difference:e} (relative)");
+}
+
+/// The average convergence factor of richardson with `cycle` on `grid`.
+fn richardson_factor(grid: &[&str], cycle: &str) -> f64 {
+    let args = ["-pc_type", "gmg", "-pc_gmg_type", cycle, "-ksp_type", "richardson", "-ksp_rtol", "1e-10"];
+    let run = poisson(2, &[&["-problem", "manufactured"], grid, &args].concat());
+    run.assert_success();
+    assert_gmg(&run, "richardson");
+    assert!(run.result_line().contains("converged (CONVERGED_RTOL)"), "{}", run.stdout);
+    assert!(run.iterations() >= 2, "{cycle}: too few iterations to average over:\n{}", run.stdout);
+    convergence_factor(&run)
+}
+
+/// Richardson's average factors with `cycle` in 2-D and 3-D, below 0.1
+/// both.
+fn assert_tenfold_per_iteration(cycle: &str) {
+    let factors = [("2d", &GRID_2D[..]), ("3d", &GRID_3D)].map(|(dim, grid)| (dim, richardson_factor(grid, cycle)));
+    assert!(factors.iter().all(|(_, f)| *f < 0.1), "-pc_gmg_type {cycle}: average factors {factors:?}");
+}
+
+#[test]
+fn f_cycles_reduce_the_residual_tenfold_per_iteration() {
+    assert_tenfold_per_iteration("full");
+}
+
+/// With the default smoothing, one red-black sweep down and one up.
+#[test]
+fn v_cycles_reduce_the_residual_tenfold_per_iteration() {
+    assert_tenfold_per_iteration("multiplicative");
+}
+
+#[test]
+fn cg_with_v_cycles_converges_to_the_direct_solution() {
+    let cg = ["-pc_type", "gmg", "-pc_gmg_type", "multiplicative", "-ksp_type", "cg", "-ksp_rtol", "1e-10"];
+    for (dim, grid, reference) in [("2d", &GRID_2D[..], reference_2d()), ("3d", &GRID_3D, reference_3d())] {
+        for ranks in [1, 2] {
+            let (run, u) = solve(ranks, &[grid, &cg[..]].concat(), &format!("cg-{dim}"));
+            assert_gmg(&run, "cg");
+            assert!(run.result_line().contains("converged (CONVERGED_RTOL)"), "{}", run.stdout);
+            assert!(run.iterations() <= 20, "{dim}, {ranks} ranks: {} iterations", run.iterations());
+            let difference = relative_difference(&u, reference);
+            assert!(difference <= AGREEMENT, "{dim}, {ranks} ranks: differs from LU by {difference:e} (relative)");
+        }
+    }
+}
+
+#[test]
+fn iterations_do_not_grow_with_the_grid() {
+    for cycle in ["full", "multiplicative"] {
+        let its: Vec<usize> = [33, 65, 129]
+            .iter()
+            .map(|n| {
+                let n = n.to_string();
+                let args = ["-nx", &n, "-ny", &n, "-pc_gmg_type", cycle, "-ksp_rtol", "1e-10"];
+                let run = poisson(2, &[&["-problem", "manufactured"], &GMG[..4], &args].concat());
+                run.assert_success();
+                assert_gmg(&run, "richardson");
+                assert!(run.result_line().contains("converged (CONVERGED_RTOL)"), "{}", run.stdout);
+                run.iterations()
+            })
+            .collect();
+        let (lo, hi) = (its.iter().min().unwrap(), its.iter().max().unwrap());
+        assert!(hi - lo <= 1, "{cycle}: iterations {its:?} on 33², 65², 129² grow with the grid");
+    }
+}
+
+#[test]
+fn one_f_cycle_lands_within_a_tenth_of_the_discretization_error() {
+    let grid = ["-nx", "129", "-ny", "129"];
+    let (lu, u_lu) = direct(&grid, "lu-129");
+    let discretization = lu.error_norms().0;
+    assert!(discretization > 0.0, "{}", lu.stdout);
+    let fmg = ["-pc_type", "gmg", "-ksp_type", "preonly", "-pc_gmg_fmg_cycles", "2"];
+    let (run, u_fmg) = solve(2, &[&grid[..], &fmg].concat(), "fmg-129");
+    assert_gmg(&run, "preonly");
+    assert_eq!(run.iterations(), 1, "preonly applies the cycle once");
+    let algebraic = max_difference(&u_fmg, &u_lu);
+    assert!(
+        algebraic <= 0.1 * discretization,
+        "one F-cycle (2 V-cycles per level): algebraic error {algebraic:e}, discretization error {discretization:e}"
+    );
+}
+
+#[test]
+fn matrix_free_and_assembled_give_the_same_gmg_solution() {
+    for (dim, grid, reference) in [("2d", &GRID_2D[..], reference_2d()), ("3d", &GRID_3D, reference_3d())] {
+        let (free, u_free) = solve(2, &[grid, &GMG[..]].concat(), &format!("free-{dim}"));
+        let (assembled, u_assembled) = solve(2, &[grid, &GMG[..], &["-assemble"]].concat(), &format!("as-{dim}"));
+        assert!(free.stdout.contains("matrix-free operator"), "{}", free.stdout);
+        assert!(assembled.stdout.contains("assembled operator"), "{}", assembled.stdout);
+        assert_gmg(&assembled, "richardson");
+        for (form, u) in [("matrix-free", &u_free), ("assembled", &u_assembled)] {
+            let difference = relative_difference(u, reference);
+            assert!(difference <= AGREEMENT, "{dim}, {form}: differs from LU by {difference:e} (relative)");
+        }
+        let difference = relative_difference(&u_assembled, &u_free);
+        assert!(difference <= AGREEMENT, "{dim}: matrix-free and assembled differ by {difference:e} (relative)");
+    }
+}
+
+/// Bad input: one clear line from us, a non-zero exit, no hang (the runner
+/// times out), no panic, no PETSc traceback, no solve.
+fn assert_refused(ranks: usize, args: &[&str], expected: &str) {
+    let run = poisson(ranks, args);
+    assert!(matches!(run.status, Some(s) if s != 0), "{args:?} exited with {:?}", run.status);
+    let ours = run.our_errors();
+    assert_eq!(ours.len(), 1, "{args:?}: expected one line, stderr:\n{}", run.stderr);
+    assert!(ours[0].contains(expected), "{args:?}: {:?} lacks {expected:?}", ours[0]);
+    for noise in ["panicked", "RUST_BACKTRACE", "PETSC ERROR"] {
+        assert!(!run.stderr.contains(noise) && !run.stdout.contains(noise), "{args:?}: {noise} in output");
+    }
+    assert!(!run.stdout.contains("Result:"), "{args:?} solved anyway");
+}
+
+#[test]
+fn what_the_fast_path_cannot_do_is_refused() {
+    assert_refused(
+        2,
+        &["-pc_type", "gmg", "-dirichlet", "seed"],
+        "-pc_type gmg solves the symmetric form only (the default): drop -dirichlet seed",
+    );
+    assert_refused(
+        2,
+        &["-pc_type", "gmg", "-nx", "1000", "-ny", "1000"],
+        "-pc_type gmg: the 1000 x 1000 grid coarsens no further than 1000 x 1000 points",
+    );
+    assert_refused(
+        2,
+        &["-pc_type", "gmg", "-pc_gmg_type", "bogus"],
+        "-pc_gmg_type bogus: expected full or multiplicative",
+    );
+    assert_refused(2, &["-pc_type", "gmg", "-pc_gmg_levels", "0"], "-pc_gmg_levels 0: at least 1 is needed");
+}
+
+#[test]
+fn help_lists_the_gmg_options() {
+    let run = poisson(2, &["-help"]);
+    run.assert_success();
+    for ours in
+        ["-pc_gmg_type <full>", "-pc_gmg_levels", "-pc_gmg_smooth_down", "-pc_gmg_smooth_up", "-pc_gmg_fmg_cycles"]
+    {
+        assert!(run.stdout.contains(ours), "-help lacks {ours}:\n{}", run.stdout);
+    }
+    // PETSc's own -pc_type line lists the registered types.
+    let pc_type = run
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("-pc_type <"))
+        .unwrap_or_else(|| panic!("-help has no -pc_type line:\n{}", run.stdout));
+    assert!(pc_type.split_whitespace().any(|w| w == "gmg"), "gmg is not among the PC types: {pc_type:?}");
+}
+
+#[test]
+fn ksp_view_describes_the_levels() {
+    let run = poisson(2, &[&["-problem", "manufactured"], &GRID_2D[..], &["-pc_type", "gmg", "-ksp_view"]].concat());
+    run.assert_success();
+    assert!(run.stdout.contains("geometric multigrid"), "{}", run.stdout);
+    for level in ["level 5: 65 x 65 points", "level 4: 33 x 33 points", "level 0: 3 x 3 points"] {
+        assert!(run.stdout.contains(level), "-ksp_view lacks {level:?}:\n{}", run.stdout);
+    }
+    assert!(!run.stdout.contains("level 6:"), "65 points coarsen to 6 levels:\n{}", run.stdout);
+    let limited = poisson(2, &[&GRID_3D[..], &["-pc_type", "gmg", "-pc_gmg_levels", "2", "-ksp_view"]].concat());
+    limited.assert_success();
+    assert!(limited.stdout.contains("2 levels"), "{}", limited.stdout);
+    for level in ["level 1: 33 x 33 x 33 points", "level 0: 17 x 17 x 17 points"] {
+        assert!(limited.stdout.contains(level), "-ksp_view lacks {level:?}:\n{}", limited.stdout);
+    }
+}
