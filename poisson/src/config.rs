@@ -81,16 +81,18 @@ pub fn help() -> String {
          Preconditioners that need matrix entries (gamg, hypre, ilu, lu...) need -assemble.\n\
          \n\
          The fast path, -pc_type gmg: geometric multigrid, matrix-free on every level, for grids\n\
-         of 2^k m + 1 points per direction (with -ksp_type preonly one F-cycle reaches\n\
-         discretization error; with richardson or cg, each iteration applies one cycle):\n  \
+         of 2^k m + 1 points per direction (with -ksp_type preonly one F-cycle leaves an algebraic\n\
+         error under a tenth of the discretization error; with richardson or cg each iteration\n\
+         applies one cycle):\n  \
          -pc_gmg_type <full>: full (F-cycle: full multigrid) or multiplicative (V-cycle)\n  \
          -pc_gmg_levels <as many as the grid allows>: at most this many levels\n  \
          -pc_gmg_smooth_down <1>: red-black Gauss-Seidel sweeps before the coarse correction\n  \
          -pc_gmg_smooth_up <1>: sweeps after it\n  \
-         -pc_gmg_fmg_cycles <1>: V-cycles per level in the F-cycle\n  \
+         -pc_gmg_fmg_cycles <1>: V-cycles per level below the finest in the F-cycle\n  \
+         -pc_gmg_fmg_finest_cycles <2>: V-cycles on the finest level in the F-cycle\n  \
          -gmg_coarse_ksp_type, -gmg_coarse_pc_type...: the coarsest grid's solver (preonly, redundant LU)\n\
          Stages for -log_view: Domain creation, Matrix creation, Second member creation,\n\
-         KSP creation, Solver.\n\
+         KSP creation, Solver (preconditioner set-up and solve), Verification (true residual, error).\n\
          Exit status: 0 converged, 1 error, 2 the solve did not converge.\n\n"
     )
 }

@@ -122,6 +122,7 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
         stage("Second member creation")?,
         stage("KSP creation")?,
         stage("Solver")?,
+        stage("Verification")?,
     ];
     // Before any solver reads -pc_type (and before -help lists the types).
     let _gmg = petsc.register_pc::<Gmg>(|dm| {
@@ -156,16 +157,20 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
     }
     let mut x = grid.dm.global_vector()?;
     x.set_name("u")?;
-    let result = {
+    {
         let _stage = stages[4].push()?;
         ksp.set_up().map_err(|e| abort_if_local(petsc, e))?;
         // The preconditioner has read its options: a misspelt one is best
         // reported now, before a long solve, not after it.
         refuse_unused(petsc, config::read_after_setup)?;
-        solver::solve(&mut ksp, &a, &b, &mut x).map_err(|e| abort_if_local(petsc, e))?
+        solver::solve(&mut ksp, &b, &mut x).map_err(|e| abort_if_local(petsc, e))?;
+    }
+    let (result, error) = {
+        let _stage = stages[5].push()?;
+        let result = solver::report(&mut ksp, &a, &b, &x).map_err(|e| abort_if_local(petsc, e))?;
+        let exact = accuracy::exact(&grid, config.problem)?;
+        (result, exact.as_ref().map(|u| accuracy::error(&grid, &x, u)).transpose()?)
     };
-    let exact = accuracy::exact(&grid, config.problem)?;
-    let error = exact.as_ref().map(|u| accuracy::error(&grid, &x, u)).transpose()?;
     let norms = error.as_ref().map(|(_, norms)| *norms);
     petsc.print(&report::summary(&grid, &config, petsc.size(), &result, norms))?;
     drop(ksp);

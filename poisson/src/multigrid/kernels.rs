@@ -222,12 +222,16 @@ fn coarse_lines(dim: usize, y: usize, z: usize, scale: f64) -> impl Iterator<Ite
 pub struct Scratch {
     fine: Vec<f64>,
     coarse: Vec<f64>,
+    /// A whole ghosted line of the coarse level.
+    coarse_wide: Vec<f64>,
 }
 
 impl Scratch {
-    pub fn new(fine: &Layout) -> Self {
+    /// For a level and the one below it (if any).
+    pub fn new(fine: &Layout, coarse: Option<&Layout>) -> Self {
         let n = fine.ghosted.size[0];
-        Scratch { fine: vec![0.0; n + 4], coarse: vec![0.0; n / 2 + 3] }
+        let wide = coarse.map_or(0, |c| c.ghosted.size[0]);
+        Scratch { fine: vec![0.0; n + 4], coarse: vec![0.0; n / 2 + 3], coarse_wide: vec![0.0; wide] }
     }
 }
 
@@ -333,6 +337,191 @@ pub fn interpolate(coarse: &Layout, uc: &[f64], fine: &Layout, u: &mut [f64], ad
             } else {
                 line.copy_from_slice(values);
             }
+        }
+    }
+}
+
+/// Cubic interpolation weights for fine node n from a coarse grid of `m`
+/// nodes: the coarse node itself at even n; at odd n the four nearest
+/// coarse nodes (one-sided next to the boundary), or the two nearest when
+/// the coarse grid has fewer than four nodes.
+fn cubic_taps(n: usize, m: usize) -> ([(usize, f64); 4], usize) {
+    let i = n / 2;
+    let w = |a: f64, b: f64, c: f64, d: f64| [a / 16.0, b / 16.0, c / 16.0, d / 16.0];
+    let at = |first: usize, weights: [f64; 4]| [0, 1, 2, 3].map(|t| (first + t, weights[t]));
+    if n % 2 == 0 {
+        ([(i, 1.0), (0, 0.0), (0, 0.0), (0, 0.0)], 1)
+    } else if m < 4 {
+        ([(i, 0.5), (i + 1, 0.5), (0, 0.0), (0, 0.0)], 2)
+    } else if i == 0 {
+        (at(0, w(5.0, 15.0, -5.0, 1.0)), 4)
+    } else if i + 2 == m {
+        (at(m - 4, w(1.0, -5.0, 15.0, 5.0)), 4)
+    } else {
+        (at(i - 1, w(-1.0, 9.0, 9.0, -1.0)), 4)
+    }
+}
+
+/// Cubic interpolation of the coarse array `uc` onto the fine level's owned
+/// interior, stored in `u`: full multigrid's step up, whose accuracy bounds
+/// the F-cycle's (linear interpolation leaves an error of the order of the
+/// discretization's). `uc` must hold its boundary values and current ghosts
+/// two deep, which the coarse levels have.
+pub fn interpolate_cubic(coarse: &Layout, uc: &[f64], fine: &Layout, u: &mut [f64], scratch: &mut Scratch) {
+    let [ix, iy, iz] = fine.interior();
+    let len = ix.len();
+    if len == 0 {
+        return;
+    }
+    let m = coarse.points;
+    // The coarse x range the line reads (within the coarse ghosted patch).
+    let (g0, gn) = (coarse.ghosted.start[0], coarse.ghosted.size[0]);
+    let cr = &mut scratch.coarse_wide[..gn];
+    let line_taps = |n: usize, d: usize| if d < fine.dim { cubic_taps(n, m[d]) } else { ([(0, 1.0); 4], 1) };
+    for z in iz {
+        let (zt, nz) = line_taps(z, 2);
+        for y in iy.clone() {
+            let (yt, ny) = line_taps(y, 1);
+            cr.fill(0.0);
+            for &(cz_, wz) in &zt[..nz] {
+                for &(cy_, wy) in &yt[..ny] {
+                    let at = coarse.at([g0, cy_, cz_]);
+                    let w = wy * wz;
+                    for (o, v) in cr.iter_mut().zip(&uc[at..at + gn]) {
+                        *o += w * v;
+                    }
+                }
+            }
+            let at = fine.at([ix.start, y, z]);
+            for (i, o) in u[at..at + len].iter_mut().enumerate() {
+                let n = ix.start + i;
+                let c = n / 2 - g0;
+                *o = if n % 2 == 0 {
+                    cr[c]
+                } else if n / 2 >= 1 && n / 2 + 3 <= m[0] {
+                    (9.0 * (cr[c] + cr[c + 1]) - cr[c - 1] - cr[c + 2]) / 16.0
+                } else {
+                    let (taps, k) = cubic_taps(n, m[0]);
+                    taps[..k].iter().map(|&(t, w)| w * cr[t - g0]).sum()
+                };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One rank's whole grid of `n` x `n` (2-D) or n³ points.
+    fn layout(dim: usize, n: usize) -> Layout {
+        let points = if dim == 3 { [n; 3] } else { [n, n, 1] };
+        let patch = Patch { start: [0; 3], size: points };
+        Layout { dim, points, owned: patch, ghosted: patch }
+    }
+
+    fn field(l: &Layout, value: impl Fn([usize; 3]) -> f64) -> Vec<f64> {
+        let mut v = vec![0.0; l.ghosted.len()];
+        for z in 0..l.points[2] {
+            for y in 0..l.points[1] {
+                for x in 0..l.points[0] {
+                    v[l.at([x, y, z])] = value([x, y, z]);
+                }
+            }
+        }
+        v
+    }
+
+    fn interior(l: &Layout, n: [usize; 3]) -> bool {
+        let [ix, iy, iz] = l.interior();
+        ix.contains(&n[0]) && iy.contains(&n[1]) && iz.contains(&n[2])
+    }
+
+    #[test]
+    fn the_fused_sweep_is_a_red_then_a_black_half_sweep() {
+        for dim in [2, 3] {
+            let l = layout(dim, 9);
+            let k = Coefficients::new(dim, l.points);
+            let f = field(&l, |[x, y, z]| (x * 7 + y * 3 + z) as f64 % 5.0);
+            let rhs = Field { data: &f, patch: l.ghosted };
+            let start = field(&l, |n| if interior(&l, n) { (n[0] + 2 * n[1] + 3 * n[2]) as f64 % 4.0 } else { 0.0 });
+            let (mut fused, mut halves) = (start.clone(), start);
+            relax_faces(&k, &l, &mut fused, rhs);
+            sweep_fused(&k, &l, &mut fused, rhs);
+            relax(&k, &l, &mut halves, rhs, 0);
+            relax(&k, &l, &mut halves, rhs, 1);
+            assert_eq!(fused, halves, "{dim}-D");
+        }
+    }
+
+    #[test]
+    fn interpolation_is_exact_for_linear_and_cubic_functions() {
+        for dim in [2, 3] {
+            let (coarse, fine) = (layout(dim, 9), layout(dim, 17));
+            // Values at fine index n of a function of the position.
+            let linear = |n: [f64; 3]| 1.0 + 0.5 * n[0] - 0.25 * n[1] + 0.125 * n[2];
+            let cubic = |n: [f64; 3]| linear(n) + n[0].powi(3) - 0.5 * n[1].powi(3) + n[2] * n[2] * n[0];
+            for (f, cubic_scheme) in [(&linear as &dyn Fn([f64; 3]) -> f64, false), (&cubic, true)] {
+                let uc = field(&coarse, |n| f(n.map(|i| 2.0 * i as f64)));
+                let mut u = field(&fine, |_| 0.0);
+                let mut scratch = Scratch::new(&fine, Some(&coarse));
+                if cubic_scheme {
+                    interpolate_cubic(&coarse, &uc, &fine, &mut u, &mut scratch);
+                } else {
+                    interpolate(&coarse, &uc, &fine, &mut u, false, &mut scratch);
+                }
+                for z in 0..fine.points[2] {
+                    for y in 0..fine.points[1] {
+                        for x in 0..fine.points[0] {
+                            let n = [x, y, z];
+                            let expected = if interior(&fine, n) { f(n.map(|i| i as f64)) } else { 0.0 };
+                            let got = u[fine.at(n)];
+                            assert!(
+                                (got - expected).abs() < 1e-9,
+                                "{dim}-D, cubic {cubic_scheme}, {n:?}: {got} != {expected}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn full_weighting_keeps_constants_and_the_residual_of_the_solution_is_zero() {
+        for dim in [2, 3] {
+            let (coarse, fine) = (layout(dim, 9), layout(dim, 17));
+            let k = Coefficients::new(dim, fine.points);
+            let mut scratch = Scratch::new(&fine, Some(&coarse));
+            // f = 1 restricts to 1 at coarse nodes whose fine stencil is interior.
+            let ones = field(&fine, |_| 1.0);
+            let mut fc = field(&coarse, |_| 0.0);
+            restrict(&k, &fine, None, Field { data: &ones, patch: fine.ghosted }, &coarse, &mut fc, &mut scratch);
+            let [ix, iy, iz] = coarse.interior();
+            for n in [[ix.start + 1, iy.start + 1, iz.start], [ix.end - 2, iy.end - 2, iz.end - 1]] {
+                assert!((fc[coarse.at(n)] - 1.0).abs() < 1e-14, "{dim}-D {n:?}: {}", fc[coarse.at(n)]);
+            }
+            // u quadratic with zero boundary values... any u: with f = A u the residual vanishes.
+            let u = field(&fine, |n| if interior(&fine, n) { ((n[0] * n[1] + n[2]) % 7) as f64 } else { 0.0 });
+            let au = field(&fine, |n| {
+                if !interior(&fine, n) {
+                    return 0.0;
+                }
+                let mut sum = k.diagonal * u[fine.at(n)];
+                for d in 0..dim {
+                    for s in [-1i64, 1] {
+                        let mut m = n;
+                        m[d] = (m[d] as i64 + s) as usize;
+                        sum -= k.c[d] * u[fine.at(m)];
+                    }
+                }
+                sum
+            });
+            let mut fc = field(&coarse, |_| 0.0);
+            let rhs = Field { data: &au, patch: fine.ghosted };
+            restrict(&k, &fine, Some(&u), rhs, &coarse, &mut fc, &mut scratch);
+            let biggest = fc.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            assert!(biggest < 1e-9 * k.diagonal, "{dim}-D: residual of A u = f restricts to {biggest}");
         }
     }
 }

@@ -42,7 +42,9 @@ impl Plan {
                 let end = start + *count;
                 let coarse_end = end.div_ceil(2);
                 *count = coarse_end - coarse_start;
-                if *count == 0 {
+                // The coarse levels' ghosts are two deep (for full
+                // multigrid's cubic interpolation): DMDA wants as many owned.
+                if *count < 2 {
                     return None;
                 }
                 (start, coarse_start) = (end, coarse_end);
@@ -51,14 +53,14 @@ impl Plan {
         Some(next)
     }
 
-    /// The level's DMDA (box stencil of width 1: ghosts include corners).
+    /// The level's DMDA (box stencil of width 2: ghosts include corners).
     pub fn dm<'p>(&self, petsc: &'p Petsc) -> Result<Dm<'p>> {
         let points = self.points.map(|n| n as PetscInt);
         let owned: Vec<Vec<PetscInt>> = self.owned.iter().map(|o| o.iter().map(|&n| n as PetscInt).collect()).collect();
         let b = StencilType::Box;
         match self.dim {
-            2 => Dm::da_with_layout(petsc, b, [points[0], points[1]], [&owned[0], &owned[1]], 1),
-            _ => Dm::da_with_layout(petsc, b, points, [&owned[0], &owned[1], &owned[2]], 1),
+            2 => Dm::da_with_layout(petsc, b, [points[0], points[1]], [&owned[0], &owned[1]], 2),
+            _ => Dm::da_with_layout(petsc, b, points, [&owned[0], &owned[1], &owned[2]], 2),
         }
     }
 }
@@ -90,10 +92,12 @@ mod tests {
     fn stops_where_a_direction_cannot_halve_or_a_rank_would_own_nothing() {
         assert_eq!(plan(&info(2, [100, 101, 1], [1; 3]), [vec![100], vec![101], vec![1]], 9).len(), 1);
         assert_eq!(plan(&info(3, [9, 9, 13], [1; 3]), [vec![9], vec![9], vec![13]], 9).len(), 3);
-        // Four ranks along x own 2 nodes of 9 each...: coarse rows 0..1, 1..2, 2..3, 3..5.
-        let levels = plan(&info(2, [9, 9, 1], [4, 1, 1]), [vec![2, 2, 2, 3], vec![9], vec![1]], 9);
-        assert_eq!(levels.len(), 2);
-        assert_eq!(levels[1].owned[0], [1, 1, 1, 2]);
+        // Four ranks along x own 2 nodes of 9 each...: coarse rows would own
+        // 1, 1, 1 and 2 nodes, fewer than the ghost depth.
+        assert_eq!(plan(&info(2, [9, 9, 1], [4, 1, 1]), [vec![2, 2, 2, 3], vec![9], vec![1]], 9).len(), 1);
+        let levels = plan(&info(2, [17, 9, 1], [2, 1, 1]), [vec![8, 9], vec![9], vec![1]], 9);
+        assert_eq!(levels.len(), 3);
+        assert_eq!(levels[2].owned[0], [2, 3]);
     }
 
     #[test]

@@ -58,7 +58,7 @@ struct Common {
     /// Space dimension (3 gives poisson -dim 3 -nz).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(2..=3))]
     dim: u32,
-    /// A solver set, repeatable: a preset (cg, jacobi, gamg, hypre, ml, mg) or
+    /// A solver set, repeatable: a preset (cg, jacobi, gamg, hypre, ml, mg, gmg) or
     /// NAME=OPTIONS ("ilu=-assemble -pc_type bjacobi"). Default: poisson's
     /// own (CG without preconditioner), as "default".
     #[arg(long = "solver", value_name = "SET")]
@@ -87,7 +87,7 @@ struct Common {
 }
 
 /// The preset solver sets.
-const PRESETS: [(&str, &str); 6] = [
+const PRESETS: [(&str, &str); 7] = [
     ("cg", "-ksp_type cg -pc_type none"),
     ("jacobi", "-ksp_type cg -pc_type jacobi"),
     ("gamg", "-assemble -ksp_type cg -pc_type gamg"),
@@ -95,6 +95,8 @@ const PRESETS: [(&str, &str); 6] = [
     ("ml", "-assemble -ksp_type cg -pc_type ml"),
     // Geometric multigrid on the DMDA: grids of 2^k + 1 points, 17 or more.
     ("mg", "-assemble -ksp_type cg -pc_type mg -pc_mg_levels 5 -pc_mg_galerkin pmat"),
+    // poisson's fast path: one F-cycle, matrix-free.
+    ("gmg", "-ksp_type preonly -pc_type gmg"),
 ];
 
 /// A `--solver` value: a preset's name, or NAME=OPTIONS.
