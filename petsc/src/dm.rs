@@ -340,6 +340,23 @@ impl<'p> Dm<'p> {
         Ok(Vector::from_raw(raw))
     }
 
+    /// A global vector read from a PETSc binary file (written by
+    /// `-solution_view binary:FILE`, in the grid's natural order, by any
+    /// number of ranks). Collective.
+    pub fn load_global_vector(&self, path: &str) -> Result<Vector<'p>> {
+        let v = self.global_vector()?;
+        let name = crate::c_string(path)?;
+        let mut viewer = ptr::null_mut();
+        // SAFETY: valid communicator and path, out-pointer.
+        check(unsafe { sys::PetscViewerBinaryOpen(self.comm()?, name.as_ptr(), sys::FILE_MODE_READ, &mut viewer) })
+            .map_err(|e| e.context(path))?;
+        // SAFETY: a Vec of this DM and the viewer just opened.
+        let loaded = check(unsafe { sys::VecLoad(v.raw(), viewer) }).map_err(|e| e.context(path));
+        // SAFETY: opened above, destroyed once on every rank.
+        report_drop_error("PetscViewerDestroy", check(unsafe { sys::PetscViewerDestroy(&mut viewer) }));
+        loaded.map(|()| v)
+    }
+
     /// A ghosted vector of this rank's points and their neighbours.
     pub fn local_vector(&self) -> Result<Vector<'p>> {
         let mut raw = ptr::null_mut();

@@ -38,3 +38,22 @@ pub fn error<'p>(grid: &Grid<'p>, x: &Vector<'p>, exact: &Vector<'p>) -> Result<
     let norms = ErrorNorms { max: e.norm(NormType::Infinity)?, l2: e.norm(NormType::Two)? * grid.cell_volume().sqrt() };
     Ok((e, norms))
 }
+
+/// How far x is from a solution another run wrote.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Difference {
+    /// max |x - reference|
+    pub max: f64,
+    /// The same over max |reference|.
+    pub relative: f64,
+}
+
+/// x against the solution in the PETSc binary file `path`
+/// (`-solution_view binary:FILE` of a run on the same grid).
+pub fn difference(grid: &Grid, x: &Vector, path: &str) -> Result<Difference> {
+    let mut d = grid.dm.load_global_vector(path)?;
+    let scale = d.norm(NormType::Infinity)?;
+    d.axpy(-1.0, x)?;
+    let max = d.norm(NormType::Infinity)?;
+    Ok(Difference { max, relative: if scale > 0.0 { max / scale } else { max } })
+}

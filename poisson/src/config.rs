@@ -54,6 +54,8 @@ pub struct Config {
     pub problem: Problem,
     pub dirichlet: Dirichlet,
     pub pictures: Pictures,
+    /// A solution file (PETSc binary) to compare the solution with.
+    pub reference: Option<String>,
 }
 
 /// The text `-help` prints before PETSc's options.
@@ -73,7 +75,9 @@ pub fn help() -> String {
          -error_view <viewer>: write u - exact (manufactured problem only)\n  \
          -solution_png <file>: a picture of the solution (3-D: one z plane)\n  \
          -error_png <file>: a picture of u - exact (manufactured problem only)\n  \
-         -png_slice <middle>: the z index a 3-D picture shows\n\
+         -png_slice <middle>: the z index a 3-D picture shows\n  \
+         -reference <file>: report max |u - reference| against a solution another run wrote\n  \
+         \x20 with -solution_view binary:<file> on the same grid (any number of processes)\n\
          \n\
          The grid also takes PETSc's DMDA options (-da_grid_x, -da_refine, -da_processors_x...).\n\
          The solver is KSP cg with PC none unless -ksp_type and -pc_type say otherwise;\n\
@@ -111,6 +115,7 @@ impl Config {
             problem: Problem::Seed,
             dirichlet: Dirichlet::Symmetric,
             pictures: Pictures::default(),
+            reference: None,
         }
     }
 
@@ -160,7 +165,12 @@ impl Config {
                 }
             }
         }
-        Ok(Config { dim, points, assemble, problem, dirichlet, pictures })
+        let reference = file("-reference")?;
+        // Found out before the solve rather than after it.
+        if let Some(path) = reference.as_deref().filter(|p| !std::path::Path::new(p).is_file()) {
+            return Err(Error::usage(format!("-reference {path}: no such file")));
+        }
+        Ok(Config { dim, points, assemble, problem, dirichlet, pictures, reference })
     }
 }
 

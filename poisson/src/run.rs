@@ -172,7 +172,13 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
         (result, exact.as_ref().map(|u| accuracy::error(&grid, &x, u)).transpose()?)
     };
     let norms = error.as_ref().map(|(_, norms)| *norms);
+    // -reference FILE: how far this solution is from another run's (an
+    // algebraic error, when the reference solved to a tight tolerance).
+    let reference = config.reference.as_ref().map(|path| accuracy::difference(&grid, &x, path)).transpose()?;
     petsc.print(&report::summary(&grid, &config, petsc.size(), &result, norms))?;
+    if let Some(d) = reference {
+        petsc.print(&format!("Reference: max |u - reference| {:.3e}, relative {:.3e}\n", d.max, d.relative))?;
+    }
     drop(ksp);
     drop(a);
     if petsc.option_string("-solution_view")?.is_some() || petsc.option_string("-error_view")?.is_some() {
