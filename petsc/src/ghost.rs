@@ -11,7 +11,7 @@ use std::ptr;
 
 use petsc_sys as sys;
 
-use crate::{Dm, Error, PetscInt, Result, check, report_drop_error};
+use crate::{Dm, Error, Patch, Petsc, PetscInt, Result, check, report_drop_error};
 
 /// Moves ghost values between ranks for arrays over a DMDA's ghosted patch
 /// (every point of the box, corners included, whatever the DMDA's stencil).
@@ -22,26 +22,92 @@ pub struct GhostExchange<'p> {
     _petsc: PhantomData<&'p ()>,
 }
 
+/// How a DMDA-like grid is laid out over the ranks: points per direction
+/// and, per direction, how many each process row owns. Arrays over a
+/// rank's patch extended by `width` points on every side (clipped to the
+/// grid) are what [`GhostExchange`] works on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoxLayout {
+    pub dim: usize,
+    pub points: [usize; 3],
+    /// Per direction, the points each process row owns (`[n]` for unused
+    /// directions).
+    pub owned: [Vec<usize>; 3],
+    pub width: usize,
+}
+
+impl BoxLayout {
+    fn processes(&self) -> [usize; 3] {
+        [0, 1, 2].map(|d| self.owned[d].len())
+    }
+
+    /// Where each process row starts, per direction, and where the last ends.
+    fn starts(&self) -> [Vec<usize>; 3] {
+        [0, 1, 2].map(|d| {
+            let counts = &self.owned[d];
+            counts.iter().scan(0, |s, &n| Some(std::mem::replace(s, *s + n))).chain([counts.iter().sum()]).collect()
+        })
+    }
+
+    fn depth(&self, d: usize) -> usize {
+        if d < self.dim { self.width } else { 0 }
+    }
+
+    /// The points `rank` owns, and its ghosted patch (`ghosted` true).
+    pub fn patch(&self, rank: usize, ghosted: bool) -> Patch {
+        let (p, starts) = (self.processes(), self.starts());
+        let row = [rank % p[0], (rank / p[0]) % p[1], rank / (p[0] * p[1])];
+        let mut patch = Patch { start: [0; 3], size: [1; 3] };
+        for d in 0..3 {
+            let (mut lo, mut hi) = (starts[d][row[d]], starts[d][row[d] + 1]);
+            if ghosted {
+                (lo, hi) = (lo.saturating_sub(self.depth(d)), (hi + self.depth(d)).min(self.points[d]));
+            }
+            (patch.start[d], patch.size[d]) = (lo, hi - lo);
+        }
+        patch
+    }
+}
+
 impl<'p> Dm<'p> {
+    /// This DMDA's layout.
+    pub fn box_layout(&self) -> Result<BoxLayout> {
+        let info = self.info()?;
+        Ok(BoxLayout { dim: info.dim, points: info.points, owned: self.ownership()?, width: info.width })
+    }
+
     /// The ghost exchange for arrays over this DMDA's ghosted patch.
     pub fn ghost_exchange(&self) -> Result<GhostExchange<'p>> {
-        let info = self.info()?;
-        let owned = self.ownership()?;
-        let (mine, ghosted) = (self.corners()?, self.ghost_corners()?);
-        // Per direction, where each process row's points start.
-        let starts: [Vec<usize>; 3] = owned.clone().map(|counts| {
-            counts.iter().scan(0, |s, &n| Some(std::mem::replace(s, *s + n))).chain([counts.iter().sum()]).collect()
-        });
-        let width = if info.dim == 2 { [info.width, info.width, 0] } else { [info.width; 3] };
-        // The process row along d owning index n, and that row's ghosted
-        // extent (start, size) along d.
-        let owner = |d: usize, n: usize| -> (usize, usize, usize) {
-            let row = starts[d].partition_point(|&s| s <= n) - 1;
-            let lo = starts[d][row].saturating_sub(width[d]);
-            let hi = (starts[d][row + 1] + width[d]).min(info.points[d]);
-            (row, lo, hi - lo)
-        };
+        let layout = self.box_layout()?;
+        let rank = self.rank()?;
+        debug_assert_eq!(layout.patch(rank, true), self.ghost_corners()?);
+        GhostExchange::new(self.comm()?, &layout, rank)
+    }
+
+    fn rank(&self) -> Result<usize> {
+        let mut rank = 0;
+        // SAFETY: valid communicator, out-pointer.
+        let rc = unsafe { mpi::ffi::MPI_Comm_rank(self.comm()?, &mut rank) };
+        if rc != 0 {
+            return Err(Error::usage(format!("MPI_Comm_rank failed ({rc})")));
+        }
+        Ok(rank as usize)
+    }
+}
+
+impl<'p> GhostExchange<'p> {
+    /// The exchange for arrays over `layout`'s ghosted patches, without a
+    /// DMDA (whose set-up indexes every point): on the world communicator.
+    pub fn for_layout(petsc: &'p Petsc, layout: &BoxLayout) -> Result<Self> {
+        Self::new(petsc.comm(), layout, petsc.rank() as usize)
+    }
+
+    fn new(comm: sys::MPI_Comm, layout: &BoxLayout, rank: usize) -> Result<Self> {
+        let (p, starts) = (layout.processes(), layout.starts());
+        let (mine, ghosted) = (layout.patch(rank, false), layout.patch(rank, true));
         let (gs, gn, end) = (ghosted.start, ghosted.size, mine.end());
+        // The process row along d owning index n.
+        let row_of = |d: usize, n: usize| starts[d].partition_point(|&s| s <= n) - 1;
         let mut leaves: Vec<PetscInt> = Vec::new();
         let mut remotes: Vec<sys::PetscSFNode> = Vec::new();
         for k in gs[2]..gs[2] + gn[2] {
@@ -51,19 +117,18 @@ impl<'p> Dm<'p> {
                     if (0..3).all(|d| n[d] >= mine.start[d] && n[d] < end[d]) {
                         continue;
                     }
-                    let [(px, x0, sx), (py, y0, sy), (pz, z0, _)] = [0, 1, 2].map(|d| owner(d, n[d]));
-                    let rank = px + info.processes[0] * (py + info.processes[1] * pz);
-                    let index = (i - x0) + sx * ((j - y0) + sy * (k - z0));
-                    let local = (i - gs[0]) + gn[0] * ((j - gs[1]) + gn[1] * (k - gs[2]));
-                    leaves.push(local as PetscInt);
-                    remotes.push(sys::PetscSFNode { rank: rank as PetscInt, index: index as PetscInt });
+                    let row = [0, 1, 2].map(|d| row_of(d, n[d]));
+                    let owner = row[0] + p[0] * (row[1] + p[1] * row[2]);
+                    let theirs = layout.patch(owner, true);
+                    leaves.push(offset(&ghosted, n) as PetscInt);
+                    remotes.push(sys::PetscSFNode { rank: owner as PetscInt, index: offset(&theirs, n) as PetscInt });
                 }
             }
         }
         let len = ghosted.len();
         let mut sf = ptr::null_mut();
         // SAFETY: valid communicator, out-pointer.
-        check(unsafe { sys::PetscSFCreate(self.comm()?, &mut sf) })?;
+        check(unsafe { sys::PetscSFCreate(comm, &mut sf) })?;
         let exchange = GhostExchange { sf, len, _petsc: PhantomData };
         // SAFETY: leaf and remote arrays of nleaves entries, copied by PETSc;
         // every root index lies in its owner's ghosted patch.
@@ -82,6 +147,12 @@ impl<'p> Dm<'p> {
         check(unsafe { sys::PetscSFSetUp(sf) })?;
         Ok(exchange)
     }
+}
+
+/// Position of grid point `n` in an array over `patch` (x fastest).
+fn offset(patch: &Patch, n: [usize; 3]) -> usize {
+    let (s, z) = (patch.start, patch.size);
+    (n[0] - s[0]) + z[0] * ((n[1] - s[1]) + z[1] * (n[2] - s[2]))
 }
 
 impl GhostExchange<'_> {

@@ -31,7 +31,7 @@ use petsc_sys as sys;
 
 pub use dm::{Boundary, DaInfo, Dm, GridArray, GridView, GridViewMut, Patch, StencilType};
 pub use error::{Error, ErrorKind, Result};
-pub use ghost::GhostExchange;
+pub use ghost::{BoxLayout, GhostExchange};
 pub use ksp::{ConvergedReason, Ksp, Pc};
 pub use log::{Stage, StageGuard};
 pub use mat::{Mat, MatStencil, ShellOperator};

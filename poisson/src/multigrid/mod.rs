@@ -119,8 +119,6 @@ pub fn check(petsc: &Petsc, dm: &Dm, dirichlet: Dirichlet) -> Result<Options> {
 
 /// One level: where it lies, its operator, its arrays.
 struct Level<'p> {
-    /// The level's DMDA; the finest level uses the solver's (not kept).
-    _dm: Option<Dm<'p>>,
     layout: Layout,
     k: Coefficients,
     exchange: GhostExchange<'p>,
@@ -133,27 +131,37 @@ struct Level<'p> {
 }
 
 impl<'p> Level<'p> {
-    fn new(dm: &Dm<'p>, finest: bool) -> Result<Self> {
+    /// The finest level, on the solver's grid.
+    fn finest(dm: &Dm<'p>) -> Result<Self> {
         let info = dm.info()?;
         let layout = Layout { dim: info.dim, points: info.points, owned: dm.corners()?, ghosted: dm.ghost_corners()? };
-        let exchange = dm.ghost_exchange()?;
-        let n = layout.ghosted.len();
-        Ok(Level {
-            _dm: None,
-            layout,
-            k: Coefficients::new(info.dim, info.points),
-            exchange,
-            u: vec![0.0; n],
-            f: if finest { Vec::new() } else { vec![0.0; n] },
-            scratch: Scratch::new(&layout, None),
-        })
+        Ok(Self::with(layout, dm.ghost_exchange()?, false))
     }
 
-    /// A level that keeps its DMDA.
-    fn owning(dm: Dm<'p>) -> Result<Self> {
-        let mut level = Self::new(&dm, false)?;
-        level._dm = Some(dm);
-        Ok(level)
+    /// A coarser level, laid out as its plan says. No DMDA is made for it:
+    /// a DMDA's set-up indexes all its points, which would be most of the
+    /// preconditioner's set-up time, and only the layout is used.
+    fn coarse(petsc: &'p Petsc, plan: &Plan) -> Result<Self> {
+        let (boxes, rank) = (plan.box_layout(), petsc.rank() as usize);
+        let layout = Layout {
+            dim: plan.dim,
+            points: plan.points,
+            owned: boxes.patch(rank, false),
+            ghosted: boxes.patch(rank, true),
+        };
+        Ok(Self::with(layout, GhostExchange::for_layout(petsc, &boxes)?, true))
+    }
+
+    fn with(layout: Layout, exchange: GhostExchange<'p>, has_f: bool) -> Self {
+        let n = layout.ghosted.len();
+        Level {
+            layout,
+            k: Coefficients::new(layout.dim, layout.points),
+            exchange,
+            u: vec![0.0; n],
+            f: if has_f { vec![0.0; n] } else { Vec::new() },
+            scratch: Scratch::new(&layout, None),
+        }
     }
 
     /// Sets u on the owned boundary nodes to `value(node)`.
@@ -163,13 +171,12 @@ impl<'p> Level<'p> {
         let on_boundary = |d: usize, i: usize| d < layout.dim && (i == 0 || i == p[d] - 1);
         for z in o[2]..e[2] {
             for y in o[1]..e[1] {
-                let xs: Vec<usize> = if on_boundary(1, y) || on_boundary(2, z) {
-                    (o[0]..e[0]).collect()
+                let mut set = |x: usize| self.u[layout.at([x, y, z])] = value([x, y, z]);
+                if on_boundary(1, y) || on_boundary(2, z) {
+                    (o[0]..e[0]).for_each(&mut set);
                 } else {
-                    [0, p[0] - 1].into_iter().filter(|x| (o[0]..e[0]).contains(x)).collect()
-                };
-                for x in xs {
-                    self.u[layout.at([x, y, z])] = value([x, y, z]);
+                    // A line inside the domain meets the boundary at its ends.
+                    [0, p[0] - 1].into_iter().filter(|x| (o[0]..e[0]).contains(x)).for_each(&mut set);
                 }
             }
         }
@@ -200,17 +207,13 @@ impl<'p> Multigrid<'p> {
     /// Builds the hierarchy below the solver's grid `dm`.
     pub fn new(petsc: &'p Petsc, dm: &Dm<'p>, options: Options) -> Result<Self> {
         let plans = plan(&dm.info()?, dm.ownership()?, options.max_levels);
-        let mut levels = vec![Level::new(dm, true)?];
-        // Levels between the finest and the coarsest keep their DMDA.
-        for p in plans.iter().take(plans.len() - 1).skip(1) {
-            levels.push(Level::owning(p.dm(petsc)?)?);
+        let mut levels = vec![Level::finest(dm)?];
+        for p in &plans[1..] {
+            levels.push(Level::coarse(petsc, p)?);
         }
-        // The coarsest level's DMDA goes to its solver; with one level, a
-        // copy of the solver's grid does.
+        // The coarsest grid is a DMDA, for its assembled matrix; with one
+        // level, a copy of the solver's grid.
         let coarsest = plans.last().expect("a plan has the finest level").dm(petsc)?;
-        if plans.len() > 1 {
-            levels.push(Level::new(&coarsest, false)?);
-        }
         levels.reverse();
         for l in 1..levels.len() {
             levels[l].scratch = Scratch::new(&levels[l].layout, Some(&levels[l - 1].layout));
@@ -236,18 +239,22 @@ impl Preconditioner for Multigrid<'_> {
         let level = &self.levels[top];
         let (layout, u) = (&level.layout, &level.u);
         let inverse = 1.0 / level.k.diagonal;
-        let (o, e) = (layout.owned.start, layout.owned.end());
+        let (o, n) = (layout.owned.start, layout.owned.size);
         let [ix, iy, iz] = layout.interior();
-        let mut at = 0;
-        for z in o[2]..e[2] {
-            for y in o[1]..e[1] {
-                let inside = iy.contains(&y) && iz.contains(&z);
-                for x in o[0]..e[0] {
-                    // Boundary rows are D u = D g: their entry is the input's over D.
-                    out[at] = if inside && ix.contains(&x) { u[layout.at([x, y, z])] } else { input[at] * inverse };
-                    at += 1;
-                }
+        // Interior nodes from u; boundary rows are D u = D g: their entry is
+        // the input's over D.
+        for (line, (out, input)) in out.chunks_exact_mut(n[0]).zip(input.chunks_exact(n[0])).enumerate() {
+            let (y, z) = (o[1] + line % n[1], o[2] + line / n[1]);
+            if !(iy.contains(&y) && iz.contains(&z)) || ix.is_empty() {
+                out.iter_mut().zip(input).for_each(|(o, i)| *o = i * inverse);
+                continue;
             }
+            let (lo, hi) = (ix.start - o[0], ix.end - o[0]);
+            for x in (0..lo).chain(hi..n[0]) {
+                out[x] = input[x] * inverse;
+            }
+            let at = layout.at([ix.start, y, z]);
+            out[lo..hi].copy_from_slice(&u[at..at + hi - lo]);
         }
         Ok(())
     }

@@ -3,7 +3,10 @@
 //! coarse node I goes to the rank that owns fine node 2I, so restriction and
 //! interpolation need nothing but one layer of ghosts.
 
-use petsc::{DaInfo, Dm, Petsc, PetscInt, Result, StencilType};
+use petsc::{BoxLayout, DaInfo, Dm, Petsc, PetscInt, Result, StencilType};
+
+/// How deep the ghosts of coarse levels are.
+const GHOSTS: usize = 2;
 
 /// A level's grid: points per direction and, per direction, how many each
 /// process row owns.
@@ -44,7 +47,7 @@ impl Plan {
                 *count = coarse_end - coarse_start;
                 // The coarse levels' ghosts are two deep (for full
                 // multigrid's cubic interpolation): DMDA wants as many owned.
-                if *count < 2 {
+                if *count < GHOSTS {
                     return None;
                 }
                 (start, coarse_start) = (end, coarse_end);
@@ -53,14 +56,20 @@ impl Plan {
         Some(next)
     }
 
-    /// The level's DMDA (box stencil of width 2: ghosts include corners).
+    /// The level's layout: ghosts two deep (for full multigrid's cubic
+    /// interpolation), corners included.
+    pub fn box_layout(&self) -> BoxLayout {
+        BoxLayout { dim: self.dim, points: self.points, owned: self.owned.clone(), width: GHOSTS }
+    }
+
+    /// The level's DMDA, laid out as [`Plan::box_layout`] says.
     pub fn dm<'p>(&self, petsc: &'p Petsc) -> Result<Dm<'p>> {
         let points = self.points.map(|n| n as PetscInt);
         let owned: Vec<Vec<PetscInt>> = self.owned.iter().map(|o| o.iter().map(|&n| n as PetscInt).collect()).collect();
         let b = StencilType::Box;
         match self.dim {
-            2 => Dm::da_with_layout(petsc, b, [points[0], points[1]], [&owned[0], &owned[1]], 2),
-            _ => Dm::da_with_layout(petsc, b, points, [&owned[0], &owned[1], &owned[2]], 2),
+            2 => Dm::da_with_layout(petsc, b, [points[0], points[1]], [&owned[0], &owned[1]], GHOSTS as PetscInt),
+            _ => Dm::da_with_layout(petsc, b, points, [&owned[0], &owned[1], &owned[2]], GHOSTS as PetscInt),
         }
     }
 }
