@@ -5,7 +5,10 @@
 //! - `apply/*`: one operator product y = A x, matrix-free (the shell
 //!   matrix: ghost update and stencil; and the stencil alone) and PETSc's
 //!   AIJ MatMult, from in-cache to out-of-cache grids;
-//! - `assembly/aij`: building the AIJ matrix (MatSetValuesStencil, assembly).
+//! - `assembly/aij`: building the AIJ matrix (MatSetValuesStencil, assembly);
+//! - `gmg/*`: the fast path's kernels on one process's arrays: a fused
+//!   red-black Gauss-Seidel sweep, the residual restricted as computed, the
+//!   coarse correction interpolated and added.
 //!
 //! Products report GB/s of the bytes they must move at least (see
 //! `kernels`); a closing summary gives each as a fraction of the triad
@@ -24,6 +27,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use petsc::Petsc;
 use poisson::config::Dirichlet;
+use poisson::multigrid::kernels::{self as mg, Coefficients, Field, Layout, Scratch};
 use poisson::operator::{self as op, Stencil};
 use poisson::scaling::stream::{self, Triad};
 
@@ -62,6 +66,7 @@ fn main() {
     triad(&mut criterion, &mut summary);
     apply(&mut criterion, &petsc, &mut summary);
     assembly(&mut criterion, &petsc, &mut summary);
+    multigrid(&mut criterion, &mut summary);
     criterion.final_summary();
     summary.print();
 }
@@ -130,6 +135,59 @@ fn assembly(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
             summary.ran(&record);
             b.iter(|| black_box(op::assembled(&grid, DIRICHLET).unwrap()))
         });
+    }
+    group.finish();
+}
+
+/// The multigrid kernels' grids: out of every cache.
+const MG_CASES: [GridSize; 4] = [square(2049), square(4097), cube(129), cube(257)];
+
+/// One process's whole grid, as the multigrid lays out a level.
+fn level(size: GridSize) -> Layout {
+    let (dim, n) = (size.dim as usize, size.points);
+    let points = if dim == 3 { [n; 3] } else { [n, n, 1] };
+    let patch = petsc::Patch { start: [0; 3], size: points };
+    Layout { dim, points, owned: patch, ghosted: patch }
+}
+
+fn multigrid(c: &mut Criterion, summary: &mut Summary) {
+    let mut group = c.benchmark_group("gmg");
+    group.sample_size(20);
+    for case in MG_CASES {
+        let (fine, coarse) = (level(case), level(GridSize { points: case.points / 2 + 1, ..case }));
+        let k = Coefficients::new(fine.dim, fine.points);
+        let n = fine.ghosted.len();
+        let (mut u, f, mut fc) = (vec![0.5; n], vec![1.0; n], vec![0.0; coarse.ghosted.len()]);
+        let uc = vec![0.25; coarse.ghosted.len()];
+        let mut scratch = Scratch::new(&fine, Some(&coarse));
+        let (unknowns, param) = (n as u64, param(case));
+        let coarse_bytes = 8 * coarse.ghosted.len() as u64;
+        // A sweep reads u and f and writes u; the restriction reads u and f
+        // and writes the coarse right-hand side; interpolation reads and
+        // writes u and reads the coarse correction.
+        let kernels: [(&str, &str, u64); 3] = [
+            ("sweep", "red-black Gauss-Seidel sweep, fused", 24 * unknowns),
+            ("restrict", "residual restricted by full weighting", 16 * unknowns + coarse_bytes),
+            ("interpolate", "linear interpolation added", 16 * unknowns + coarse_bytes),
+        ];
+        for (name, label, bytes) in kernels {
+            let record = Record::new("gmg", name, &param, format!("{label}, {case}"), bytes, unknowns);
+            group.throughput(Throughput::Bytes(bytes));
+            group.bench_function(BenchmarkId::new(name, &param), |b| {
+                summary.ran(&record);
+                let rhs = Field { data: &f, patch: fine.ghosted };
+                match name {
+                    "sweep" => b.iter(|| {
+                        mg::relax_faces(&k, &fine, &mut u, rhs);
+                        mg::sweep_fused(&k, &fine, black_box(&mut u), rhs)
+                    }),
+                    "restrict" => {
+                        b.iter(|| mg::restrict(&k, &fine, Some(&u), rhs, &coarse, black_box(&mut fc), &mut scratch))
+                    }
+                    _ => b.iter(|| mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), true, &mut scratch)),
+                }
+            });
+        }
     }
     group.finish();
 }

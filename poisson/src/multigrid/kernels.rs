@@ -272,27 +272,27 @@ pub fn restrict(
                     let at = fine.at(start);
                     let line = &u[at - 1..][..len + 2];
                     let (south, north) = (&u[at - sy..][..len], &u[at + sy..][..len]);
+                    let (west, centre, east) = (&line[..len], &line[1..=len], &line[2..]);
+                    let sides = west.iter().zip(east).zip(south.iter().zip(north));
+                    let points = out.iter_mut().zip(rhs).zip(centre);
                     if fine.dim == 3 {
                         let (below, above) = (&u[at - sz..][..len], &u[at + sz..][..len]);
-                        for i in 0..len {
-                            let au = d * line[i + 1]
-                                - cx * (line[i] + line[i + 2])
-                                - cy * (south[i] + north[i])
-                                - cz * (below[i] + above[i]);
-                            out[i] = rhs[i] - au;
+                        for (((o, &r), &c), (((w, e), (s, n)), (b, a))) in
+                            points.zip(sides.zip(below.iter().zip(above)))
+                        {
+                            *o = r - (d * c - cx * (w + e) - cy * (s + n) - cz * (b + a));
                         }
                     } else {
-                        for i in 0..len {
-                            let au = d * line[i + 1] - cx * (line[i] + line[i + 2]) - cy * (south[i] + north[i]);
-                            out[i] = rhs[i] - au;
+                        for (((o, &r), &c), ((w, e), (s, n))) in points.zip(sides) {
+                            *o = r - (d * c - cx * (w + e) - cy * (s + n));
                         }
                     }
                 }
                 None => out.copy_from_slice(rhs),
             }
             // Along x: coarse I gathers fine 2I - 1, 2I, 2I + 1 of this line.
-            for (t, o) in xr.iter_mut().enumerate() {
-                *o = 0.25 * r[2 * t] + 0.5 * r[2 * t + 1] + 0.25 * r[2 * t + 2];
+            for (o, w) in xr.iter_mut().zip(r.windows(3).step_by(2)) {
+                *o = 0.25 * w[0] + 0.5 * w[1] + 0.25 * w[2];
             }
             for (cy_, cz_, w) in coarse_lines(fine.dim, y, z, 0.5) {
                 let at = coarse.at([c0, cy_, cz_]);
