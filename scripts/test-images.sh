@@ -61,6 +61,8 @@ echo "test-images: bases ready after $((SECONDS - started)) s"
 cargo build --release --locked -p poisson
 (. scripts/mpi-env.sh && mpiexec -n 2 target/release/poisson -assemble -ksp_monitor -pc_type gamg) >"$work/host.out"
 (. scripts/mpi-env.sh && mpiexec -n 2 target/release/poisson) >"$work/host-cg.out"
+fast_path=(mpiexec -n 2 poisson -problem manufactured -nx 257 -ny 257 -pc_type gmg -ksp_type richardson -ksp_rtol 1e-10)
+(. scripts/mpi-env.sh && "${fast_path[@]/#poisson/target/release/poisson}") >"$work/host-gmg.out"
 host_petsc=$(pkg-config --modversion PETSc)
 
 # Both images at once: one compiles while the other downloads and unpacks.
@@ -102,6 +104,14 @@ for suite in "${suites[@]}"; do
   n_host_cg=$(iterations "$work/host-cg.out") n_image_cg=$(iterations "$work/$suite-cg.out")
   check "$image: matrix-free CG iterations equal the host's ($n_image_cg vs $n_host_cg)" \
     [ -n "$n_image_cg" -a "$n_image_cg" = "$n_host_cg" ]
+
+  # The fast path (a PC type registered with PETSc) on the image's PETSc: the
+  # converged solution's error against the exact one is the host's.
+  "${run[@]}" "${fast_path[@]}" >"$work/$suite-gmg.out" 2>&1 || true
+  error_line() { grep '^Error:' "$1"; }
+  check "$image: -pc_type gmg converges to the host's solution ($(error_line "$work/$suite-gmg.out" | cut -d' ' -f2-4))" \
+    sh -c "grep -q '^Result: converged' '$work/$suite-gmg.out' &&
+           [ \"\$(grep '^Error:' '$work/$suite-gmg.out')\" = \"\$(grep '^Error:' '$work/host-gmg.out')\" ]"
 
   check "$image: default command solves as non-root" \
     sh -c "docker run --rm --network=none '$image' | grep -q '^Result: converged' &&
