@@ -189,7 +189,7 @@ fn multigrid(c: &mut Criterion, summary: &mut Summary) {
                     "restrict" => {
                         b.iter(|| mg::restrict(&k, &fine, Some(&u), rhs, &coarse, black_box(&mut fc), &mut scratch))
                     }
-                    _ => b.iter(|| mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), true, &mut scratch)),
+                    _ => b.iter(|| mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), &mut scratch)),
                 }
             });
         }
@@ -208,8 +208,6 @@ fn criterion_filter_allows(group: &str) -> bool {
 /// 2897² (half of 4097²'s unknowns: one rank's share in the 2-rank solve),
 /// best of 10 rounds, against the triad on as many threads.
 fn two_workers() {
-    use std::sync::Barrier;
-    use std::time::Instant;
     const WORKERS: usize = 2;
     const ROUNDS: usize = 10;
     let size = square(2897);
@@ -218,60 +216,33 @@ fn two_workers() {
     println!("{:<44}{:>12}{:>10}", "kernel", "GB/s", "of triad");
     println!("{:<44}{:>12.2}{:>9.0}%", format!("triad, {WORKERS} threads"), triad / 1e9, 100.0);
     for kernel in ["sweep", "restrict", "interpolate"] {
-        let start = Barrier::new(WORKERS);
-        let results: Vec<(u64, Vec<(Instant, Instant)>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..WORKERS)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let (fine, coarse) = (level(size), level(GridSize { points: size.points / 2 + 1, ..size }));
-                        let k = Coefficients::new(fine.dim, fine.points);
-                        let n = fine.ghosted.len();
-                        let (mut u, f) = (vec![0.5; n], vec![1.0; n]);
-                        let (mut fc, uc) = (vec![0.0; coarse.ghosted.len()], vec![0.25; coarse.ghosted.len()]);
-                        let mut scratch = Scratch::new(&fine, Some(&coarse));
-                        let coarse_bytes = 8 * coarse.ghosted.len() as u64;
-                        let mut run = || {
-                            let rhs = Field { data: &f, patch: fine.ghosted };
-                            match kernel {
-                                "sweep" => {
-                                    mg::relax_faces(&k, &fine, &mut u, rhs);
-                                    mg::sweep_fused(&k, &fine, black_box(&mut u), rhs);
-                                    24 * n as u64
-                                }
-                                "restrict" => {
-                                    mg::restrict(&k, &fine, Some(&u), rhs, &coarse, black_box(&mut fc), &mut scratch);
-                                    16 * n as u64 + coarse_bytes
-                                }
-                                _ => {
-                                    mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), true, &mut scratch);
-                                    16 * n as u64 + coarse_bytes
-                                }
-                            }
-                        };
-                        let bytes = run();
-                        let spans = (0..ROUNDS)
-                            .map(|_| {
-                                start.wait();
-                                let t = Instant::now();
-                                run();
-                                (t, Instant::now())
-                            })
-                            .collect();
-                        (bytes, spans)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().expect("a worker panicked")).collect()
+        let rate = stream::concurrent_rate(WORKERS, ROUNDS, || {
+            let (fine, coarse) = (level(size), level(GridSize { points: size.points / 2 + 1, ..size }));
+            let k = Coefficients::new(fine.dim, fine.points);
+            let n = fine.ghosted.len();
+            let (mut u, f) = (vec![0.5; n], vec![1.0; n]);
+            let (mut fc, uc) = (vec![0.0; coarse.ghosted.len()], vec![0.25; coarse.ghosted.len()]);
+            let mut scratch = Scratch::new(&fine, Some(&coarse));
+            let coarse_bytes = 8 * coarse.ghosted.len() as u64;
+            move || {
+                let rhs = Field { data: &f, patch: fine.ghosted };
+                match kernel {
+                    "sweep" => {
+                        mg::relax_faces(&k, &fine, &mut u, rhs);
+                        mg::sweep_fused(&k, &fine, black_box(&mut u), rhs);
+                        24 * n as u64
+                    }
+                    "restrict" => {
+                        mg::restrict(&k, &fine, Some(&u), rhs, &coarse, black_box(&mut fc), &mut scratch);
+                        16 * n as u64 + coarse_bytes
+                    }
+                    _ => {
+                        mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), &mut scratch);
+                        16 * n as u64 + coarse_bytes
+                    }
+                }
+            }
         });
-        let bytes: u64 = results.iter().map(|(b, _)| b).sum();
-        let best = (0..ROUNDS)
-            .map(|r| {
-                let first = results.iter().map(|(_, s)| s[r].0).min().expect("workers");
-                let last = results.iter().map(|(_, s)| s[r].1).max().expect("workers");
-                (last - first).as_secs_f64()
-            })
-            .fold(f64::INFINITY, f64::min);
-        let rate = bytes as f64 / best;
         println!("{:<44}{:>12.2}{:>9.0}%", format!("{kernel}, {WORKERS} x {size}"), rate / 1e9, 100.0 * rate / triad);
     }
 }

@@ -216,18 +216,9 @@ fn matrix_free_and_assembled_give_the_same_gmg_solution() {
     }
 }
 
-/// Bad input: one clear line from us, a non-zero exit, no hang (the runner
-/// times out), no panic, no PETSc traceback, no solve.
+/// Bad input on `ranks` ranks (see `common::assert_refused`).
 fn assert_refused(ranks: usize, args: &[&str], expected: &str) {
-    let run = poisson(ranks, args);
-    assert!(matches!(run.status, Some(s) if s != 0), "{args:?} exited with {:?}", run.status);
-    let ours = run.our_errors();
-    assert_eq!(ours.len(), 1, "{args:?}: expected one line, stderr:\n{}", run.stderr);
-    assert!(ours[0].contains(expected), "{args:?}: {:?} lacks {expected:?}", ours[0]);
-    for noise in ["panicked", "RUST_BACKTRACE", "PETSC ERROR"] {
-        assert!(!run.stderr.contains(noise) && !run.stdout.contains(noise), "{args:?}: {noise} in output");
-    }
-    assert!(!run.stdout.contains("Result:"), "{args:?} solved anyway");
+    common::assert_refused(&poisson(ranks, args), args, expected);
 }
 
 #[test]

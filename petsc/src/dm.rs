@@ -67,6 +67,13 @@ impl Patch {
         self.len() == 0
     }
 
+    /// Position of grid point `n` in an array over the patch (x fastest,
+    /// then y, then z), as a DMDA lays out its vectors.
+    pub fn offset(&self, n: [usize; 3]) -> usize {
+        let (s, z) = (self.start, self.size);
+        (n[0] - s[0]) + z[0] * ((n[1] - s[1]) + z[1] * (n[2] - s[2]))
+    }
+
     /// The global indices (x, y, z) past the patch's last point.
     pub fn end(&self) -> [usize; 3] {
         [0, 1, 2].map(|d| self.start[d] + self.size[d])

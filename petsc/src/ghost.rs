@@ -120,8 +120,8 @@ impl<'p> GhostExchange<'p> {
                     let row = [0, 1, 2].map(|d| row_of(d, n[d]));
                     let owner = row[0] + p[0] * (row[1] + p[1] * row[2]);
                     let theirs = layout.patch(owner, true);
-                    leaves.push(offset(&ghosted, n) as PetscInt);
-                    remotes.push(sys::PetscSFNode { rank: owner as PetscInt, index: offset(&theirs, n) as PetscInt });
+                    leaves.push(ghosted.offset(n) as PetscInt);
+                    remotes.push(sys::PetscSFNode { rank: owner as PetscInt, index: theirs.offset(n) as PetscInt });
                 }
             }
         }
@@ -147,12 +147,6 @@ impl<'p> GhostExchange<'p> {
         check(unsafe { sys::PetscSFSetUp(sf) })?;
         Ok(exchange)
     }
-}
-
-/// Position of grid point `n` in an array over `patch` (x fastest).
-fn offset(patch: &Patch, n: [usize; 3]) -> usize {
-    let (s, z) = (patch.start, patch.size);
-    (n[0] - s[0]) + z[0] * ((n[1] - s[1]) + z[1] * (n[2] - s[2]))
 }
 
 impl GhostExchange<'_> {

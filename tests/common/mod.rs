@@ -147,3 +147,16 @@ pub fn scratch(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Bad input: one clear line from us, a non-zero exit, no hang (the runner
+/// times out), no panic, no PETSc traceback, no solve.
+pub fn assert_refused(run: &Run, args: &[&str], expected: &str) {
+    assert!(matches!(run.status, Some(s) if s != 0), "{args:?} exited with {:?}", run.status);
+    let ours = run.our_errors();
+    assert_eq!(ours.len(), 1, "{args:?}: expected one line, stderr:\n{}", run.stderr);
+    assert!(ours[0].contains(expected), "{args:?}: {:?} lacks {expected:?}", ours[0]);
+    for noise in ["panicked", "RUST_BACKTRACE", "PETSC ERROR"] {
+        assert!(!run.stderr.contains(noise) && !run.stdout.contains(noise), "{args:?}: {noise} in output");
+    }
+    assert!(!run.stdout.contains("Result:"), "{args:?} solved anyway");
+}

@@ -26,7 +26,7 @@ pub struct Layout {
 impl Layout {
     /// Position of grid point `n` in an array over the ghosted patch.
     pub fn at(&self, n: [usize; 3]) -> usize {
-        offset(&self.ghosted, n)
+        self.ghosted.offset(n)
     }
 
     /// Distance between neighbours along y and z in those arrays.
@@ -47,11 +47,6 @@ impl Layout {
     }
 }
 
-fn offset(patch: &Patch, n: [usize; 3]) -> usize {
-    let (s, z) = (patch.start, patch.size);
-    (n[0] - s[0]) + z[0] * ((n[1] - s[1]) + z[1] * (n[2] - s[2]))
-}
-
 /// A right-hand side: values over `patch`, which is the owned patch for the
 /// input vector of the finest level and the ghosted one for coarser levels.
 #[derive(Clone, Copy)]
@@ -63,12 +58,12 @@ pub struct Field<'a> {
 impl Field<'_> {
     /// The value at grid point `n`.
     pub fn value(&self, n: [usize; 3]) -> f64 {
-        self.data[offset(&self.patch, n)]
+        self.data[self.patch.offset(n)]
     }
 
     /// The values of the line starting at `n`, `len` long.
     fn line(&self, n: [usize; 3], len: usize) -> &[f64] {
-        &self.data[offset(&self.patch, n)..][..len]
+        &self.data[self.patch.offset(n)..][..len]
     }
 }
 
@@ -143,17 +138,6 @@ fn relax_line(
         for i in (first..len).step_by(2) {
             let sum = cx * (line[i] + line[i + 2]) + cy * (south[i] + north[i]);
             line[i + 1] = (rhs[i] + sum) * inv;
-        }
-    }
-}
-
-/// One Gauss-Seidel half-sweep: every owned interior point of one colour,
-/// with the other colour's current values (ghosts included).
-pub fn relax(k: &Coefficients, layout: &Layout, u: &mut [f64], f: Field, colour: usize) {
-    let [ix, iy, iz] = layout.interior();
-    for z in iz {
-        for y in iy.clone() {
-            relax_line(k, layout, u, f, colour, [y, z], ix.clone());
         }
     }
 }
@@ -305,8 +289,8 @@ pub fn restrict(
 }
 
 /// Linear interpolation of the coarse array `uc` (ghosts current) onto the
-/// fine level's owned interior: added to `u`, or stored when `add` is false.
-pub fn interpolate(coarse: &Layout, uc: &[f64], fine: &Layout, u: &mut [f64], add: bool, scratch: &mut Scratch) {
+/// fine level's owned interior, added to `u` (the coarse-grid correction).
+pub fn interpolate(coarse: &Layout, uc: &[f64], fine: &Layout, u: &mut [f64], scratch: &mut Scratch) {
     let [ix, iy, iz] = fine.interior();
     let len = ix.len();
     if len == 0 {
@@ -332,11 +316,7 @@ pub fn interpolate(coarse: &Layout, uc: &[f64], fine: &Layout, u: &mut [f64], ad
             e[2 * cn - 2] = cr[cn - 1];
             let at = fine.at([ix.start, y, z]);
             let (line, values) = (&mut u[at..at + len], &e[lead..lead + len]);
-            if add {
-                line.iter_mut().zip(values).for_each(|(o, v)| *o += v);
-            } else {
-                line.copy_from_slice(values);
-            }
+            line.iter_mut().zip(values).for_each(|(o, v)| *o += v);
         }
     }
 }
@@ -437,6 +417,17 @@ mod tests {
         ix.contains(&n[0]) && iy.contains(&n[1]) && iz.contains(&n[2])
     }
 
+    /// The reference for the fused sweep: one Gauss-Seidel half-sweep: every owned interior point of one colour,
+    /// with the other colour's current values (ghosts included).
+    fn relax(k: &Coefficients, layout: &Layout, u: &mut [f64], f: Field, colour: usize) {
+        let [ix, iy, iz] = layout.interior();
+        for z in iz {
+            for y in iy.clone() {
+                super::relax_line(k, layout, u, f, colour, [y, z], ix.clone());
+            }
+        }
+    }
+
     #[test]
     fn the_fused_sweep_is_a_red_then_a_black_half_sweep() {
         for dim in [2, 3] {
@@ -468,7 +459,7 @@ mod tests {
                 if cubic_scheme {
                     interpolate_cubic(&coarse, &uc, &fine, &mut u, &mut scratch);
                 } else {
-                    interpolate(&coarse, &uc, &fine, &mut u, false, &mut scratch);
+                    interpolate(&coarse, &uc, &fine, &mut u, &mut scratch);
                 }
                 for z in 0..fine.points[2] {
                     for y in 0..fine.points[1] {

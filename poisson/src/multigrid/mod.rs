@@ -305,7 +305,7 @@ fn v_cycle(levels: &mut [Level], coarse: &mut Coarse, options: &Options, rhs: Op
     v_cycle(lower, coarse, options, None)?;
     let below = lower.last_mut().expect("checked above");
     below.exchange.update(&mut below.u)?;
-    interpolate(&below.layout, &below.u, &top.layout, &mut top.u, true, &mut top.scratch);
+    interpolate(&below.layout, &below.u, &top.layout, &mut top.u, &mut top.scratch);
     top.smooth(rhs, options.smooth_up)
 }
 

@@ -47,43 +47,57 @@ impl Triad {
 }
 
 /// Aggregate triad bandwidth (bytes/s) of `workers` threads running at once,
-/// each on its own arrays of `elements` doubles (allocated and first touched
-/// by its own thread). All start together; a round lasts from the first
-/// start to the last end, as each worker clocks them (a preempted
-/// coordinator could not tell); the best of `rounds` rounds is kept, as
-/// STREAM does.
+/// each on its own arrays of `elements` doubles; see [`concurrent_rate`].
 pub fn concurrent_bandwidth(workers: usize, elements: usize, rounds: usize) -> f64 {
+    concurrent_rate(workers, rounds, || {
+        let mut triad = Triad::new(elements);
+        let bytes = triad.bytes();
+        move || {
+            triad.run();
+            bytes
+        }
+    })
+}
+
+/// Aggregate rate (bytes/s) of `workers` threads running a kernel at once.
+/// Each thread makes its own kernel with `make` (so its data is allocated
+/// and first touched by that thread) and runs it once untimed (mapping the
+/// pages); a run returns the bytes it moved. All start together; a round
+/// lasts from the first start to the last end, as each worker clocks them
+/// (a preempted coordinator could not tell); the best of `rounds` rounds is
+/// kept, as STREAM does.
+pub fn concurrent_rate<K: FnMut() -> u64>(workers: usize, rounds: usize, make: impl Fn() -> K + Sync) -> f64 {
     let workers = workers.max(1);
     let start = Barrier::new(workers);
-    let spans: Vec<Vec<(Instant, Instant)>> = thread::scope(|scope| {
+    let runs: Vec<(u64, Vec<(Instant, Instant)>)> = thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
-                    let mut triad = Triad::new(elements);
-                    // One untimed run: maps the pages, warms up the state.
-                    triad.run();
-                    (0..rounds)
+                    let mut kernel = make();
+                    let bytes = kernel();
+                    let spans = (0..rounds)
                         .map(|_| {
                             start.wait();
                             let t = Instant::now();
-                            triad.run();
+                            kernel();
                             (t, Instant::now())
                         })
-                        .collect()
+                        .collect();
+                    (bytes, spans)
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("a triad worker panicked")).collect()
+        handles.into_iter().map(|h| h.join().expect("a worker panicked")).collect()
     });
     let best = (0..rounds)
         .map(|round| {
-            let first = spans.iter().map(|s| s[round].0).min().expect("one worker at least");
-            let last = spans.iter().map(|s| s[round].1).max().expect("one worker at least");
+            let first = runs.iter().map(|(_, s)| s[round].0).min().expect("one worker at least");
+            let last = runs.iter().map(|(_, s)| s[round].1).max().expect("one worker at least");
             last - first
         })
         .min()
         .unwrap_or(Duration::MAX);
-    (workers * elements * BYTES_PER_ELEMENT) as f64 / best.as_secs_f64()
+    runs.iter().map(|(bytes, _)| bytes).sum::<u64>() as f64 / best.as_secs_f64()
 }
 
 #[cfg(test)]
