@@ -45,17 +45,67 @@ check() { # check NAME COMMAND...: one PASS/FAIL line
 }
 started=$SECONDS
 main_job=(mpiexec -n 2 poisson -assemble -ksp_monitor -pc_type gamg)
+records_packages() { # records_packages IMAGE LIST SHA256: the list is dpkg's, its sha256 the label's
+  local run=(docker run --rm --network=none "$1")
+  "${run[@]}" sh -c 'dpkg-query -W -f="\${Package} \${Version}\n" | LC_ALL=C sort | cmp - "$0"' "$2" &&
+    [ "$("${run[@]}" sha256sum "$2" | cut -c1-64)" = "$3" ] &&
+    "${run[@]}" test -s /usr/share/poisson/packages-build.list
+}
+label_of() { docker image inspect -f "{{index .Config.Labels \"$2\"}}" "$1"; }
 iterations() { sed -n 's/^Result: converged (.*) in \([0-9]*\) iterations.*/\1/p' "$1"; }
 
-# Base: two builds of the Debian 12 tarball must be byte-identical.
+# Base: two builds of the Debian 12 tarball from one mirror state must be
+# byte-identical, and a hash from a newer state is reported as the mirror
+# having moved (checked against a SHA256SUMS that records an older state).
 bash packaging/base/mkbase.sh --out "$work/base1" bookworm
-bash packaging/base/mkbase.sh --no-import --out "$work/base2" bookworm
+printf '%s  debian-bookworm-minbase.tar  bookworm=2020-01-01T00:00:00Z bookworm-security=2020-01-01T00:00:00Z\n' \
+  "$(printf '0%.0s' {1..64})" >"$work/old-sums"
+SHA256SUMS=$work/old-sums bash packaging/base/mkbase.sh --no-import --out "$work/base2" bookworm | tee "$work/base2.log"
 sum1=$(sha256sum "$work/base1/debian-bookworm-minbase.tar" | cut -d' ' -f1)
 sum2=$(sha256sum "$work/base2/debian-bookworm-minbase.tar" | cut -d' ' -f1)
-check "base tarball rebuilt byte-identical (sha256 $sum1)" [ "$sum1" = "$sum2" ]
+state1=$(cat "$work/base1/debian-bookworm-minbase.tar.mirror") state2=$(cat "$work/base2/debian-bookworm-minbase.tar.mirror")
+check "base tarball rebuilt byte-identical from one mirror state (sha256 $sum1, mirror $state1)" \
+  [ "$state1" != "$state2" -o "$sum1" = "$sum2" ]
+check "a newer mirror state is reported as such ($(grep -o 'the mirror moved from [^(]*' "$work/base2.log"))" \
+  grep -q '^mkbase: the mirror moved from 2020-01-01T00:00:00Z to ' "$work/base2.log"
+check "SHA256SUMS records the mirror state of every base tarball" \
+  sh -c '[ "$(grep -c "^[0-9a-f]\{64\}  debian-[a-z]*-minbase.tar  [a-z]*-security=20" packaging/base/SHA256SUMS)" -ge 2 ]'
 bash packaging/base/mkbase.sh --out "$work/base1" trixie
 rm -rf "$work/base1" "$work/base2"
 echo "test-images: bases ready after $((SECONDS - started)) s"
+
+# Debian's snapshot archive cannot be reached from here: what can be checked
+# is what a SNAPSHOT build would ask for, and that an archive that does not
+# answer (a closed port on this machine) ends it with one line.
+snapshot=$(awk '$2 == "snapshot" { print $3 }' packaging/docker/bookworm.versions)
+SUITE=bookworm SNAPSHOT=$snapshot LOCK=$(cat packaging/docker/bookworm.versions) \
+  bash packaging/docker/apt-install.sh --print runtime >"$work/print"
+snapshot_request() { # the archive's three sources lines, then apt-get with every locked runtime package
+  diff <(head -n 3 "$work/print") <(
+    for s in bookworm bookworm-updates; do echo "deb [check-valid-until=no] http://snapshot.debian.org/archive/debian/$snapshot $s main"; done
+    echo "deb [check-valid-until=no] http://snapshot.debian.org/archive/debian-security/$snapshot bookworm-security main") &&
+    diff <(sed -n '4s/ /\n/gp' "$work/print" | grep '^[a-z0-9][a-z0-9.+-]*=') \
+      <(awk '$1 == "runtime" { print $2 }' packaging/docker/bookworm.versions) &&
+    sed -n 4p "$work/print" | grep -q '^apt-get install .*--allow-downgrades' && [ "$(wc -l <"$work/print")" -eq 4 ]
+}
+check "SNAPSHOT=$snapshot: apt's sources are the archive then, its arguments the lock's versions" snapshot_request
+one_line_failure() { # one_line_failure PATTERN LOG SECONDS COMMAND...: exit 1, one line on stderr, quickly
+  local pattern=$1 err=$2 limit=$3 t0=$SECONDS status=0
+  shift 3
+  "$@" >/dev/null 2>"$err" || status=$?
+  echo "($((SECONDS - t0)) s) $(cat "$err")"
+  [ "$status" -ne 0 ] && [ "$(wc -l <"$err")" -eq 1 ] && grep -q -- "$pattern" "$err" && [ $((SECONDS - t0)) -lt "$limit" ]
+}
+closed=http://127.0.0.1:9
+check "mkbase.sh with SNAPSHOT, archive not answering: one line, exit 1" one_line_failure \
+  "^mkbase: error: $closed/debian/$snapshot does not answer" "$work/err" 120 \
+  env SNAPSHOT="$snapshot" SNAPSHOT_URL=$closed bash packaging/base/mkbase.sh --no-import --out "$work/snap" bookworm
+check "apt-install.sh with SNAPSHOT in the base, archive not answering: one line, exit 1" one_line_failure \
+  "^apt-install: error: apt-get update failed: .*127.0.0.1" "$work/err" 120 \
+  docker run --rm --network=none -v "$PWD/packaging:/packaging:ro" -e SUITE=bookworm -e SNAPSHOT="$snapshot" \
+  -e SNAPSHOT_URL=$closed -e LOCK="$(cat packaging/docker/bookworm.versions)" poisson-base:bookworm \
+  bash /packaging/docker/apt-install.sh runtime
+rm -rf "$work/snap"
 
 # The host's own reference, computed now (the operator may change).
 cargo build --release --locked -p poisson
@@ -72,7 +122,8 @@ for suite in "${suites[@]}"; do
 done
 for suite in "${suites[@]}"; do
   if wait "$(cat "$work/build-$suite.pid")"; then
-    echo "test-images: poisson:$suite built"
+    echo "test-images: poisson:$suite built; what it got against the lock:"
+    grep -E '^(drift|build.sh:) ' "$work/build-$suite.log"
   else
     tail -n 30 "$work/build-$suite.log"
   fi
@@ -118,7 +169,7 @@ for suite in "${suites[@]}"; do
            [ \"\$(docker run --rm '$image' id -u)\" != 0 ]"
   check "$image: no compiler, cargo or headers in the runtime image" \
     docker run --rm "$image" sh -c '! command -v cc && ! command -v cargo && ! command -v rustc && [ ! -e /usr/include/petsc ]'
-  label() { docker image inspect -f "{{index .Config.Labels \"org.opencontainers.image.$1\"}}" "$image"; }
+  label() { label_of "$image" "org.opencontainers.image.$1"; }
   check "$image: OCI labels (source $(label source), revision $(label revision), version $(label version), licenses $(label licenses))" \
     [ -n "$(label source)" -a "$(label revision)" = "$head" -a -n "$(label version)" -a -n "$(label licenses)" ]
   # tini passes docker stop's SIGTERM on: the job ends at once, not killed after the grace period.
@@ -131,9 +182,30 @@ for suite in "${suites[@]}"; do
   init=$(docker run --rm "$image" cat /proc/1/cmdline | tr '\0' ' ')
   check "$image: init is tini ($init); docker stop ends a running job (exit $status after $((SECONDS - t0)) s)" \
     [ "${init#/usr/bin/tini }" != "$init" -a "$status" != 137 -a $((SECONDS - t0)) -lt 15 ]
+  # The image records what it holds, and its labels name the record.
+  packages=$(label_of "$image" org.poisson.packages)
+  summary=$(label_of "$image" org.poisson.packages.summary)
+  check "$image: $packages equals dpkg-query's list, and the label names it ($summary)" \
+    records_packages "$image" "$packages" "$(sed 's/.*sha256 \([0-9a-f]*\).*/\1/' <<<"$summary")"
   size=$(docker image inspect -f '{{.Size}}' "$image")
   echo "test-images: $image: $((size / 1000000)) MB, PETSc $image_petsc, GAMG $n_image iterations (host $n_host, PETSc $host_petsc)"
 done
+
+# A lock made stale on purpose (its first package at a version no mirror
+# has): a live build does not read it and passes, reporting that line of
+# drift; a strict one stops at once, naming that package.
+if docker image inspect poisson:bookworm >/dev/null 2>&1; then
+  awk '!stale && $1 == "build" { sub(/=.*/, "=0.0-stale", $2); stale = 1 } 1' \
+    packaging/docker/bookworm.versions >"$work/stale.versions"
+  stale=$(awk '$1 == "build" { sub(/=.*/, "", $2); print $2; exit }' "$work/stale.versions")
+  status=0
+  LOCK=$work/stale.versions bash packaging/docker/build.sh bookworm >"$work/stale-live.log" 2>&1 || status=$?
+  check "stale lock, live build: passes (exit $status) and reports $(grep "^drift poisson:bookworm build: $stale " "$work/stale-live.log")" \
+    sh -c "[ $status -eq 0 ] && grep -q '^drift poisson:bookworm build: $stale 0.0-stale -> ' '$work/stale-live.log'"
+  check "stale lock, PINS=strict: exit 1 with one line naming $stale=0.0-stale" one_line_failure \
+    "^apt-install: error: PINS=strict: $stale=0.0-stale is no longer on the mirror" "$work/err" 300 \
+    env PINS=strict LOCK="$work/stale.versions" TAG=poisson-strict:test bash packaging/docker/build.sh bookworm
+fi
 
 # Apptainer without Apptainer: the image's root file system as a squashfs (a
 # SIF's data partition), unpacked and run with the definition's own sections.
