@@ -27,7 +27,7 @@ fn main() {
         println!("cargo::rerun-if-env-changed={var}");
     }
     println!("cargo::rerun-if-changed=wrapper.h");
-    println!("cargo::rerun-if-changed=src/mpi_constants.c");
+    println!("cargo::rerun-if-changed=src/macros.c");
 
     let petsc = find_petsc().unwrap_or_else(|e| fail(&e));
     let conf = read_header(&petsc, "petscconf.h");
@@ -180,12 +180,12 @@ fn generate(petsc: &Petsc) {
         let why: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         fail(&format!("MPI not found (install libopenmpi-dev or set MPI_PKG_CONFIG): {}", why.join("; ")))
     });
-    // MPI's predefined handles are macros whose values differ between MPI
-    // implementations: a C file turns the ones we need into symbols.
-    let mut shim = cc::Build::new();
-    shim.file("src/mpi_constants.c").includes(&mpi.include_paths).warnings(true);
-    shim.try_compile("petsc_mpi_constants").unwrap_or_else(|e| fail(&format!("cannot compile mpi_constants.c: {e}")));
+    // MPI's predefined handles and PetscFree are macros (MPI's values differ
+    // between implementations): a C file turns the ones we need into symbols.
     let includes = petsc.include_dirs.iter().chain(mpi.include_paths.iter());
+    let mut shim = cc::Build::new();
+    shim.file("src/macros.c").includes(includes.clone()).warnings(true);
+    shim.try_compile("petsc_sys_macros").unwrap_or_else(|e| fail(&format!("cannot compile macros.c: {e}")));
     let bindings = bindgen::Builder::default()
         .header("wrapper.h")
         .clang_args(includes.map(|d| format!("-I{}", d.display())))

@@ -34,7 +34,7 @@ pub const fn code_to_i32(code: PetscErrorCode) -> i32 {
 }
 
 unsafe extern "C" {
-    /// `MPI_REPLACE`, a macro in mpi.h (see mpi_constants.c).
+    /// `MPI_REPLACE`, a macro in mpi.h (see macros.c).
     #[link_name = "petsc_sys_mpi_replace"]
     pub static MPI_REPLACE: mpi_sys::MPI_Op;
 
@@ -42,4 +42,14 @@ unsafe extern "C" {
     /// its private headers. A preconditioner type of our own registered with
     /// `PCRegister` starts as a shell, then sets its callbacks.
     pub fn PCCreate_Shell(pc: crate::PC) -> PetscErrorCode;
+
+    /// `PetscFree`, a macro (see macros.c): frees what PETSc allocated and
+    /// handed over (`PetscOptionsGetAll`'s string).
+    #[link_name = "petsc_sys_free"]
+    pub fn PetscFree(memory: *mut std::ffi::c_void) -> PetscErrorCode;
+
+    /// Makes every print of PETSc's (ASCII viewers, monitors) check that its
+    /// bytes were written (see macros.c). Call after PetscInitialize.
+    #[link_name = "petsc_sys_check_writes"]
+    pub fn check_writes();
 }

@@ -96,7 +96,11 @@ pub(crate) fn check(code: sys::PetscErrorCode) -> Result<()> {
     if let Some(parked) = PARKED.with(|p| p.borrow_mut().take()) {
         return Err(parked);
     }
-    let message = raised.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| generic_message(code));
+    let mut message = raised.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| generic_message(code));
+    // PETSc names the routine that could not allocate, not the cause.
+    if code == sys::PETSC_ERR_MEM as sys::PetscErrorCode {
+        message = format!("out of memory (in {})", one_line(&message));
+    }
     Err(Error { code: compat::code_to_i32(code), kind: ErrorKind::Petsc, message: one_line(&message) })
 }
 

@@ -47,21 +47,22 @@ pub const VERSION: (u32, u32, u32) = (sys::PETSC_VERSION_MAJOR, sys::PETSC_VERSI
 
 static INITIALIZED: AtomicBool = AtomicBool::new(false);
 
-/// PETSc, initialized on top of an MPI that rsmpi owns. Dropping it calls
-/// PetscFinalize (which then leaves MPI to rsmpi).
+/// PETSc, initialized on top of an MPI that rsmpi owns. [`Petsc::finalize`]
+/// (or dropping it) calls PetscFinalize, which then leaves MPI to rsmpi.
 pub struct Petsc<'u> {
     world: SimpleCommunicator,
     // PETSc keeps pointers to argv for its whole life.
     _args: Vec<CString>,
     _argv: Vec<*mut c_char>,
     _universe: PhantomData<&'u Universe>,
+    finalized: bool,
 }
 
 impl<'u> Petsc<'u> {
     /// Initializes PETSc with the program's arguments (read into the options
     /// database, with `PETSC_OPTIONS` and `-options_file`) and the help text
     /// printed by `-help` before PETSc's own options. An error here is
-    /// [`ErrorKind::Local`]: abort (`universe.world().abort`) rather than
+    /// [`ErrorKind::Local`]: abort ([`abort`]) rather than
     /// finalize, which could wait for ranks stuck in PETSc's start-up.
     pub fn init(universe: &'u Universe, args: impl IntoIterator<Item = String>, help: &str) -> Result<Self> {
         if INITIALIZED.swap(true, Ordering::SeqCst) {
@@ -85,7 +86,10 @@ impl<'u> Petsc<'u> {
         // A failure may leave other ranks in a collective call: Local.
         check(unsafe { sys::PetscInitialize(&mut argc, &mut argv_ptr, ptr::null(), help.as_ptr()) })
             .map_err(Error::local)?;
-        Ok(Petsc { world: universe.world(), _args: args, _argv: argv, _universe: PhantomData })
+        // A full disk must fail a write, not truncate the file silently.
+        // SAFETY: PETSc is initialized; this swaps its printing hook.
+        unsafe { sys::compat::check_writes() };
+        Ok(Petsc { world: universe.world(), _args: args, _argv: argv, _universe: PhantomData, finalized: false })
     }
 
     /// The communicator every object here lives on (MPI_COMM_WORLD).
@@ -112,23 +116,35 @@ impl<'u> Petsc<'u> {
         // SAFETY: a constant "%s" format with one C string argument.
         check(unsafe { sys::PetscPrintf(self.comm(), c"%s".as_ptr(), text.as_ptr()) })
     }
+}
 
-    /// Flushes C's stdio buffers, then aborts every rank: for errors that
-    /// other ranks may not have seen (they would otherwise wait forever).
-    pub fn abort(&self, code: i32) -> ! {
-        // SAFETY: fflush(NULL) flushes every C output stream.
-        unsafe { sys::fflush(ptr::null_mut()) };
-        self.world.abort(code)
+impl Petsc<'_> {
+    /// Finalizes PETSc, which writes what was asked for at the end
+    /// (`-log_view`, `-memory_view`, `-malloc_dump`...): its failure is an
+    /// error of the run, unlike one while dropping, which can only be printed.
+    pub fn finalize(mut self) -> Result<()> {
+        self.finalized = true;
+        // SAFETY: self is consumed, and every object borrowed it: all are destroyed.
+        check(unsafe { sys::PetscFinalize() }).map_err(|e| e.context("PETSc's finalization"))
     }
 }
 
 impl Drop for Petsc<'_> {
     fn drop(&mut self) {
-        // SAFETY: every object borrowed this token, so all are destroyed.
-        if let Err(e) = check(unsafe { sys::PetscFinalize() }) {
-            eprintln!("PetscFinalize failed: {e}");
+        if !self.finalized {
+            // SAFETY: every object borrowed this token, so all are destroyed.
+            report_drop_error("PetscFinalize", check(unsafe { sys::PetscFinalize() }));
         }
     }
+}
+
+/// Flushes C's stdio buffers (PETSc's output), then aborts the job of
+/// `comm`: for an error the other ranks may never learn of. Usable before
+/// PETSc starts and after it ends.
+pub fn abort(comm: &impl Communicator, code: i32) -> ! {
+    // SAFETY: fflush(NULL) flushes every C output stream.
+    unsafe { sys::fflush(ptr::null_mut()) };
+    comm.abort(code)
 }
 
 /// Reports an error from a destructor, which cannot return it.

@@ -67,6 +67,33 @@ impl Petsc<'_> {
         Ok(set == sys::PETSC_TRUE)
     }
 
+    /// Every option in the database, in the order given, with its value if
+    /// it has one. Values are split at white space, as PETSc lists them.
+    pub fn options(&self) -> Result<Vec<(String, Option<String>)>> {
+        let mut all: *mut c_char = ptr::null_mut();
+        // SAFETY: out-pointer; PETSc allocates the string, freed below.
+        check(unsafe { sys::PetscOptionsGetAll(ptr::null_mut(), &mut all) })?;
+        let text = from_c(all);
+        // SAFETY: the string PetscOptionsGetAll allocated, freed once.
+        check(unsafe { sys::compat::PetscFree(all.cast()) })?;
+        Ok(parse_options(&text))
+    }
+
+    /// Sets `-name` to `value` in the database, as if given on the command line.
+    pub fn set_option(&self, name: &str, value: &str) -> Result<()> {
+        let (cname, cvalue) = (c_string(name)?, c_string(value)?);
+        // SAFETY: valid C strings; PETSc copies them.
+        check(unsafe { sys::PetscOptionsSetValue(ptr::null_mut(), cname.as_ptr(), cvalue.as_ptr()) })
+            .map_err(|e| e.context(name))
+    }
+
+    /// Removes `-name` from the database.
+    pub fn clear_option(&self, name: &str) -> Result<()> {
+        let cname = c_string(name)?;
+        // SAFETY: valid C string.
+        check(unsafe { sys::PetscOptionsClearValue(ptr::null_mut(), cname.as_ptr()) }).map_err(|e| e.context(name))
+    }
+
     /// Options given but never queried so far.
     pub fn unused_options(&self) -> Result<Vec<UnusedOption>> {
         let mut n: PetscInt = 0;
@@ -83,5 +110,45 @@ impl Petsc<'_> {
         // SAFETY: the arrays PetscOptionsLeftGet returned.
         check(unsafe { sys::PetscOptionsLeftRestore(ptr::null_mut(), &mut n, &mut names, &mut values) })?;
         Ok(unused)
+    }
+}
+
+/// Splits PETSc's listing ("-a 1 -b -c x") into names and values: a word
+/// starting with '-' and a letter is a name, any other word its value.
+fn parse_options(text: &str) -> Vec<(String, Option<String>)> {
+    let is_name = |w: &str| w.len() > 1 && w.starts_with('-') && w[1..].starts_with(|c: char| c.is_ascii_alphabetic());
+    let mut options: Vec<(String, Option<String>)> = Vec::new();
+    for word in text.split_whitespace() {
+        match options.last_mut() {
+            Some((_, value @ None)) if !is_name(word) => *value = Some(word.to_string()),
+            _ if is_name(word) => options.push((word.to_string(), None)),
+            // A second word of a value (a value with spaces): kept with it.
+            Some((_, Some(value))) => *value = format!("{value} {word}"),
+            _ => {}
+        }
+    }
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_options;
+
+    #[test]
+    fn names_and_values_are_told_apart() {
+        let own = |v: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
+            v.iter().map(|(n, v)| (n.to_string(), v.map(String::from))).collect()
+        };
+        assert_eq!(
+            parse_options("-nx 33 -assemble -ksp_monitor :m.txt -da_x -1 -log_view"),
+            own(&[
+                ("-nx", Some("33")),
+                ("-assemble", None),
+                ("-ksp_monitor", Some(":m.txt")),
+                ("-da_x", Some("-1")),
+                ("-log_view", None)
+            ])
+        );
+        assert!(parse_options("").is_empty());
     }
 }

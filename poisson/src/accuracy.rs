@@ -1,7 +1,9 @@
 //! The discretization error of a run whose problem has an exact solution.
 
 use ndarray::Ix3;
-use petsc::{NormType, Result, Vector};
+use std::io::Read;
+
+use petsc::{Error, NormType, PetscInt, Result, Vector};
 
 use crate::grid::Grid;
 use crate::problem::Problem;
@@ -51,9 +53,33 @@ pub struct Difference {
 /// x against the solution in the PETSc binary file `path`
 /// (`-solution_view binary:FILE` of a run on the same grid).
 pub fn difference(grid: &Grid, x: &Vector, path: &str) -> Result<Difference> {
+    // Checked before PETSc reads it: a size mismatch inside VecLoad leaks
+    // the vector it made for reading.
+    let length = stored_length(path)?;
+    if length != grid.unknowns() {
+        return Err(Error::usage(format!(
+            "-reference {path}: it holds {length} values, the grid has {} unknowns",
+            grid.unknowns()
+        )));
+    }
     let mut d = grid.dm.load_global_vector(path)?;
     let scale = d.norm(NormType::Infinity)?;
     d.axpy(-1.0, x)?;
     let max = d.norm(NormType::Infinity)?;
     Ok(Difference { max, relative: if scale > 0.0 { max / scale } else { max } })
+}
+
+/// The length a PETSc binary vector file declares: a class id, then the
+/// length, as big-endian integers of PETSc's size.
+fn stored_length(path: &str) -> Result<usize> {
+    const VEC_FILE_CLASSID: i64 = 1211214;
+    let fail = |why: String| Error::usage(format!("-reference {path}: {why}"));
+    let width = std::mem::size_of::<PetscInt>();
+    let mut header = vec![0u8; 4 + width];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header)).map_err(|e| fail(e.to_string()))?;
+    let number = |bytes: &[u8]| bytes.iter().fold(0i64, |n, &b| (n << 8) | i64::from(b));
+    if number(&header[..4]) != VEC_FILE_CLASSID {
+        return Err(fail("not a PETSc binary vector (-solution_view binary:FILE writes one)".into()));
+    }
+    Ok(number(&header[4..]) as usize)
 }

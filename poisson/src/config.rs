@@ -10,6 +10,11 @@ use crate::problem::Problem;
 pub const DEFAULT_POINTS_2D: usize = 257;
 pub const DEFAULT_POINTS_3D: usize = 65;
 
+/// The options naming a picture to write: of the solution, of u - exact.
+pub const SOLUTION_PNG: &str = "-solution_png";
+pub const ERROR_PNG: &str = "-error_png";
+pub const PICTURE_OPTIONS: [&str; 2] = [SOLUTION_PNG, ERROR_PNG];
+
 /// The smallest grid with an interior point: the boundary takes two.
 pub const MIN_POINTS: usize = 3;
 
@@ -151,15 +156,15 @@ impl Config {
             }
         };
         let pictures = Pictures {
-            solution: file("-solution_png")?,
-            error: file("-error_png")?,
+            solution: file(SOLUTION_PNG)?,
+            error: file(ERROR_PNG)?,
             slice: match petsc.option_int("-png_slice")? {
                 Some(k) if k < 0 => return Err(Error::usage(format!("-png_slice {k}: a z index is at least 0"))),
                 k => k.map(|k| k as usize),
             },
         };
         if problem.exact(dim).is_none() {
-            for name in ["-error_view", "-error_png"] {
+            for name in ["-error_view", ERROR_PNG] {
                 if petsc.option_string(name)?.is_some() {
                     return Err(Error::usage(format!("{name}: the {} problem has no exact solution", problem.name())));
                 }

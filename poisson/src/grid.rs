@@ -20,6 +20,17 @@ impl<'p> Grid<'p> {
     /// Creates and distributes the grid. DMDA options (`-da_grid_x`,
     /// `-da_refine`, `-da_processors_x`...) apply on top of `-nx`...
     pub fn new(petsc: &'p Petsc<'_>, config: &Config) -> Result<Self> {
+        Self::new_checked(petsc, config, |_| Ok(())).map(|(grid, ())| grid)
+    }
+
+    /// Creates the grid; `check` sees its points per direction, options
+    /// applied, before it is distributed (which takes memory in proportion),
+    /// and what it returns is returned with the grid.
+    pub fn new_checked<T>(
+        petsc: &'p Petsc<'_>,
+        config: &Config,
+        check: impl FnOnce([usize; 3]) -> Result<T>,
+    ) -> Result<(Self, T)> {
         let [nx, ny, nz] = config.points.map(|n| n as PetscInt);
         let star = StencilType::Star;
         let mut dm = match config.dim {
@@ -27,6 +38,7 @@ impl<'p> Grid<'p> {
             _ => Dm::da(petsc, [Boundary::None; 3], star, [nx, ny, nz], 1, 1)?,
         };
         dm.set_from_options()?;
+        let checked = check(dm.info()?.points)?;
         let asked = config.points[..config.dim].iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" x ");
         dm.set_up().map_err(|e| e.context(format!("cannot lay out a {asked} grid on {} processes", petsc.size())))?;
         let info = dm.info()?;
@@ -37,7 +49,7 @@ impl<'p> Grid<'p> {
             )));
         }
         let h = [0, 1, 2].map(|d| if d < config.dim { 1.0 / (info.points[d] - 1) as f64 } else { 0.0 });
-        Ok(Grid { dm, info, dim: config.dim, h })
+        Ok((Grid { dm, info, dim: config.dim, h }, checked))
     }
 
     /// Gives the nodes their coordinates in the unit square or cube, for

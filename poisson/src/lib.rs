@@ -5,10 +5,13 @@
 //! and a KSP configured from the options database.
 
 pub mod accuracy;
+pub mod agreement;
 pub mod config;
 pub mod grid;
+pub mod memory;
 pub mod multigrid;
 pub mod operator;
+pub mod outputs;
 pub mod picture;
 pub mod problem;
 pub mod report;

@@ -5,14 +5,16 @@ use std::path::Path;
 use mpi::environment::Universe;
 use mpi::topology::Communicator;
 use mpi::traits::Root;
-use petsc::{Error, ErrorKind, Petsc, Result, Stage, Vector};
+use petsc::{Error, Petsc, Result, Stage, Vector};
 
-use crate::config::{self, Config};
+use crate::agreement::Agreement;
+use crate::config::{self, Config, ERROR_PNG, SOLUTION_PNG};
 use crate::grid::Grid;
 use crate::multigrid::{self, Gmg, Multigrid};
 use crate::operator::{self, Stencil};
+use crate::outputs::Outputs;
 use crate::picture::{self, Field};
-use crate::{accuracy, report, rhs, solver};
+use crate::{accuracy, memory, report, rhs, solver};
 
 /// Exit statuses (README lists them).
 pub const EXIT_OK: u8 = 0;
@@ -25,10 +27,13 @@ enum Outcome {
     Help,
 }
 
-/// Initializes PETSc on `universe`, runs, reports, finalizes PETSc; returns
-/// the exit status. Errors every rank saw are printed once, by rank 0.
+/// Initializes PETSc on `universe`, runs, reports, finalizes PETSc, and
+/// moves the outputs over their targets unless the run failed; returns the
+/// exit status, the same on every rank. Rank 0 prints the one line that says
+/// why a run failed (or did not converge).
 pub fn main(universe: &Universe) -> u8 {
     let args: Vec<String> = std::env::args().collect();
+    let agreement = Agreement::new(&universe.world());
     // PETSc reads options files on rank 0 while the others wait: a missing
     // file is best caught here, by every rank alike.
     if let Err(e) = config::check_options_files(&args) {
@@ -41,25 +46,55 @@ pub fn main(universe: &Universe) -> u8 {
         Ok(petsc) => petsc,
         Err(e) => {
             eprintln!("poisson: error on rank {}: {e}", universe.world().rank());
-            universe.world().abort(i32::from(EXIT_ERROR));
+            petsc::abort(&universe.world(), i32::from(EXIT_ERROR));
         }
     };
-    let say = |message: &str| {
-        if petsc.rank() == 0 {
+    let rank = petsc.rank();
+    let (outputs, outcome) = match Outputs::stage(&petsc) {
+        Ok(outputs) => {
+            let outcome = outputs.check(&petsc, &agreement).and_then(|()| run(&petsc, &agreement, &outputs));
+            (outputs, outcome)
+        }
+        Err(e) => (Outputs::default(), Err(e)),
+    };
+    let (status, message) = match &outcome {
+        Ok(Outcome::Converged | Outcome::Help) => (EXIT_OK, None),
+        Ok(Outcome::NotConverged(why)) => (EXIT_NOT_CONVERGED, Some(format!("the solve did not converge: {why}"))),
+        Err(e) => (EXIT_ERROR, Some(format!("error: {}", outputs.explain(e.message())))),
+    };
+    // Before PETSc's finalization, which is collective: a rank that failed
+    // alone aborts the job here rather than wait for peers that never come.
+    let run = agreement.agree(status, message.as_deref(), || outputs.discard());
+    // PETSc writes -log_view, -memory_view... while finalizing: not for a
+    // run that failed, whose outputs are discarded.
+    let withdrawn = if run.status == EXIT_ERROR { outputs.withdraw(&petsc) } else { Ok(()) };
+    let finalized = petsc.finalize();
+    let mut ending = withdrawn.and(finalized).map_err(|e| format!("error: {}", outputs.explain(e.message())));
+    let written = outputs.written();
+    if rank == 0 {
+        ending = match ending {
+            Ok(()) if run.status != EXIT_ERROR => outputs.commit().map_err(|e| format!("error: {e}")),
+            other => {
+                outputs.discard();
+                other
+            }
+        };
+    }
+    let end = agreement.agree(u8::from(ending.is_err()), ending.err().as_deref(), || outputs.discard());
+    if rank == 0 {
+        // The first cause: the run's failure, else the ending's.
+        if let (Some(message), false) = (&end.message, run.status == EXIT_ERROR) {
             eprintln!("poisson: {message}");
-        }
-    };
-    match run(&petsc) {
-        Ok(Outcome::Converged | Outcome::Help) => EXIT_OK,
-        Ok(Outcome::NotConverged(why)) => {
-            say(&format!("the solve did not converge: {why}"));
-            EXIT_NOT_CONVERGED
-        }
-        Err(e) => {
-            say(&format!("error: {e}"));
-            EXIT_ERROR
+        } else if let Some(message) = run.message {
+            let note = if run.status == EXIT_NOT_CONVERGED && !written.is_empty() {
+                format!(" (written all the same: {})", written.join(", "))
+            } else {
+                String::new()
+            };
+            eprintln!("poisson: {message}{note}");
         }
     }
+    run.status.max(end.status * EXIT_ERROR)
 }
 
 /// Fails if an option was given that nobody read, except those `later`
@@ -76,20 +111,17 @@ fn refuse_unused(petsc: &Petsc, later: impl Fn(&str) -> bool) -> Result<()> {
     )))
 }
 
-/// An error raised in our own callbacks (a Local one) may have happened on
-/// this rank only, while the others wait in a collective call: nothing collective can
-/// follow, so this rank reports and aborts them all.
-fn abort_if_local(petsc: &Petsc, e: Error) -> Error {
-    if e.kind() == ErrorKind::Local {
-        eprintln!("poisson: error on rank {}: {e}", petsc.rank());
-        petsc.abort(i32::from(EXIT_ERROR));
-    }
-    e
-}
-
-/// Writes a picture of `v` (3-D: one z plane) from rank 0. Collective: every
-/// rank learns whether rank 0 succeeded, so all exit alike.
-fn picture(petsc: &Petsc, grid: &Grid, config: &Config, v: &Vector, name: &str, path: &str) -> Result<()> {
+/// Writes a picture of `v` (3-D: one z plane) from rank 0 to `file`, where
+/// the picture meant for `path` is staged. Collective: every rank learns
+/// whether rank 0 succeeded, so all exit alike.
+fn picture(
+    petsc: &Petsc,
+    grid: &Grid,
+    config: &Config,
+    v: &Vector,
+    name: &str,
+    (path, file): (&str, &Path),
+) -> Result<()> {
     let [nx, ny, nz] = grid.points();
     let k = config.pictures.slice.unwrap_or(nz / 2);
     if k >= nz {
@@ -98,7 +130,7 @@ fn picture(petsc: &Petsc, grid: &Grid, config: &Config, v: &Vector, name: &str, 
     let values = grid.dm.gather_natural(v)?;
     let mut outcome = if petsc.rank() == 0 {
         let plane = &values[k * nx * ny..(k + 1) * nx * ny];
-        picture::write(Path::new(path), &Field { values: plane, nx, ny, name })
+        picture::write(file, &Field { values: plane, nx, ny, name })
     } else {
         Ok((0.0, 0.0))
     };
@@ -114,7 +146,7 @@ fn picture(petsc: &Petsc, grid: &Grid, config: &Config, v: &Vector, name: &str, 
     }
 }
 
-fn run(petsc: &Petsc) -> Result<Outcome> {
+fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Outcome> {
     let stage = |name| Stage::register(petsc, name);
     let stages = [
         stage("Domain creation")?,
@@ -131,9 +163,10 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
     })?;
     let config = Config::from_options(petsc)?;
 
-    let mut grid = {
+    let (mut grid, memory) = {
         let _stage = stages[0].push()?;
-        Grid::new(petsc, &config)?
+        // Before anything in proportion to the grid is made.
+        Grid::new_checked(petsc, &config, |points| memory::check(petsc, agreement, &config, points))?
     };
     let a = {
         let _stage = stages[1].push()?;
@@ -159,15 +192,15 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
     x.set_name("u")?;
     {
         let _stage = stages[4].push()?;
-        ksp.set_up().map_err(|e| abort_if_local(petsc, e))?;
+        ksp.set_up()?;
         // The preconditioner has read its options: a misspelt one is best
         // reported now, before a long solve, not after it.
         refuse_unused(petsc, config::read_after_setup)?;
-        solver::solve(&mut ksp, &b, &mut x).map_err(|e| abort_if_local(petsc, e))?;
+        solver::solve(&mut ksp, &b, &mut x)?;
     }
     let (result, error) = {
         let _stage = stages[5].push()?;
-        let result = solver::report(&mut ksp, &a, &b, &x).map_err(|e| abort_if_local(petsc, e))?;
+        let result = solver::report(&mut ksp, &a, &b, &x)?;
         let exact = accuracy::exact(&grid, config.problem)?;
         (result, exact.as_ref().map(|u| accuracy::error(&grid, &x, u)).transpose()?)
     };
@@ -176,6 +209,9 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
     // algebraic error, when the reference solved to a tight tolerance).
     let reference = config.reference.as_ref().map(|path| accuracy::difference(&grid, &x, path)).transpose()?;
     petsc.print(&report::summary(&grid, &config, petsc.size(), &result, norms))?;
+    if petsc.option_string("-memory_view")?.is_some() {
+        petsc.print(&memory.line())?;
+    }
     if let Some(d) = reference {
         petsc.print(&format!("Reference: max |u - reference| {:.3e}, relative {:.3e}\n", d.max, d.relative))?;
     }
@@ -190,10 +226,12 @@ fn run(petsc: &Petsc) -> Result<Outcome> {
         e.view_from_options("-error_view")?;
     }
     if let Some(path) = &config.pictures.solution {
-        picture(petsc, &grid, &config, &x, "u", path)?;
+        let file = outputs.staged(SOLUTION_PNG).unwrap_or(Path::new(path));
+        picture(petsc, &grid, &config, &x, "u", (path, file))?;
     }
     if let (Some(path), Some((e, _))) = (&config.pictures.error, &error) {
-        picture(petsc, &grid, &config, e, "u - exact", path)?;
+        let file = outputs.staged(ERROR_PNG).unwrap_or(Path::new(path));
+        picture(petsc, &grid, &config, e, "u - exact", (path, file))?;
     }
     // Every option has had its chance to be read now, viewers included.
     refuse_unused(petsc, |_| false)?;

@@ -21,6 +21,8 @@ pub struct Run {
     pub status: Option<i32>,
     pub stdout: String,
     pub stderr: String,
+    /// From start to exit.
+    pub seconds: f64,
 }
 
 impl Run {
@@ -86,9 +88,26 @@ pub fn mpi_environment(command: &mut Command) -> &mut Command {
 
 /// Runs `program args` on `ranks` processes, oversubscribing if needed.
 pub fn mpiexec(ranks: usize, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    launch(&[], ranks, program, args, env, TIMEOUT)
+}
+
+/// Runs `wrapper... mpiexec -n ranks program args` (a wrapper such as
+/// `prlimit --as=N`); a job still running after `timeout` is killed and
+/// fails the test with the command line that hung.
+pub fn launch(
+    wrapper: &[&str],
+    ranks: usize,
+    program: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    timeout: Duration,
+) -> Run {
     let _one = ONE_JOB.lock().unwrap_or_else(|e| e.into_inner());
-    let mut command = Command::new("mpiexec");
+    let (first, rest) =
+        [wrapper, &["mpiexec"]].concat().split_first().map(|(f, r)| (f.to_string(), r.to_vec())).unwrap();
+    let mut command = Command::new(first);
     mpi_environment(&mut command)
+        .args(rest)
         .args(["-n", &ranks.to_string()])
         .arg(program)
         .args(args)
@@ -107,13 +126,19 @@ pub fn mpiexec(ranks: usize, program: &Path, args: &[&str], env: &[(&str, &str)]
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if start.elapsed() > TIMEOUT {
+        if start.elapsed() > timeout {
             child.kill().ok();
-            panic!("mpiexec -n {ranks} {} {args:?} hung for {TIMEOUT:?}", program.display());
+            panic!(
+                "{} mpiexec -n {ranks} {} {} hung for {timeout:?}",
+                wrapper.join(" "),
+                program.display(),
+                args.join(" ")
+            );
         }
         thread::sleep(Duration::from_millis(20));
     };
-    Run { status: status.code(), stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() }
+    let seconds = start.elapsed().as_secs_f64();
+    Run { status: status.code(), stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap(), seconds }
 }
 
 fn read_all(mut pipe: impl Read) -> String {
