@@ -13,6 +13,7 @@ use mpi::collective::SystemOperation;
 use mpi::request;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
+use petsc::{Error, Result};
 
 /// How long a failed rank waits for the others to reach the agreement.
 const GRACE: Duration = Duration::from_secs(3);
@@ -83,5 +84,15 @@ impl Agreement {
         }
         let message = (length > 0).then(|| String::from_utf8_lossy(&bytes).into_owned());
         Verdict { status, message }
+    }
+
+    /// A check every rank makes where all ranks are sure to arrive: if any
+    /// rank found a `problem`, every rank fails with the first rank's.
+    pub fn refuse_if_any(&self, problem: Option<String>) -> Result<()> {
+        let verdict = self.agree(u8::from(problem.is_some()), problem.as_deref(), || {});
+        match verdict.message {
+            Some(message) if verdict.status != 0 => Err(Error::usage(message)),
+            _ => Ok(()),
+        }
     }
 }

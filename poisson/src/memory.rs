@@ -8,7 +8,7 @@ use std::fs;
 use mpi::collective::SystemOperation;
 use mpi::topology::Communicator;
 use mpi::traits::*;
-use petsc::{Error, Petsc, Result};
+use petsc::{Petsc, Result};
 
 use crate::agreement::Agreement;
 use crate::config::Config;
@@ -147,10 +147,7 @@ pub fn check(petsc: &Petsc, agreement: &Agreement, config: &Config, points: [usi
     } else {
         None
     };
-    let verdict = agreement.agree(u8::from(problem.is_some()), problem.as_deref(), || {});
-    if let (Some(message), true) = (verdict.message, verdict.status != 0) {
-        return Err(Error::usage(message));
-    }
+    agreement.refuse_if_any(problem)?;
     let resident = proc_field("/proc/self/status", "VmRSS").unwrap_or(0);
     let mut held = 0u64;
     petsc.world().all_reduce_into(&resident, &mut held, SystemOperation::sum());

@@ -12,7 +12,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use mpi::traits::*;
-use petsc::{Error, Petsc, Result};
+use petsc::{Petsc, Result};
 
 use crate::agreement::Agreement;
 use crate::config::PICTURE_OPTIONS;
@@ -79,11 +79,7 @@ impl Outputs {
             .iter()
             .filter(|f| f.all_ranks || rank == 0)
             .find_map(|f| f.check(rank).err().map(|e| format!("{} {}: {e}", f.option, f.target.display())));
-        let verdict = agreement.agree(u8::from(problem.is_some()), problem.as_deref(), || {});
-        match verdict.message {
-            Some(message) if verdict.status != 0 => Err(Error::usage(message)),
-            _ => Ok(()),
-        }
+        agreement.refuse_if_any(problem)
     }
 
     /// Where the output of `option` is written until the run ends.

@@ -27,10 +27,8 @@ enum Outcome {
     Help,
 }
 
-/// Initializes PETSc on `universe`, runs, reports, finalizes PETSc, and
-/// moves the outputs over their targets unless the run failed; returns the
-/// exit status, the same on every rank. Rank 0 prints the one line that says
-/// why a run failed (or did not converge).
+/// Initializes PETSc on `universe`, runs, reports and [`finish`]es; returns
+/// the exit status, the same on every rank.
 pub fn main(universe: &Universe) -> u8 {
     let args: Vec<String> = std::env::args().collect();
     let agreement = Agreement::new(&universe.world());
@@ -49,7 +47,6 @@ pub fn main(universe: &Universe) -> u8 {
             petsc::abort(&universe.world(), i32::from(EXIT_ERROR));
         }
     };
-    let rank = petsc.rank();
     let (outputs, outcome) = match Outputs::stage(&petsc) {
         Ok(outputs) => {
             let outcome = outputs.check(&petsc, &agreement).and_then(|()| run(&petsc, &agreement, &outputs));
@@ -57,6 +54,14 @@ pub fn main(universe: &Universe) -> u8 {
         }
         Err(e) => (Outputs::default(), Err(e)),
     };
+    finish(petsc, &agreement, &outputs, outcome)
+}
+
+/// Ends a run alike on every rank: agrees on its outcome, finalizes PETSc,
+/// moves the outputs over their targets unless the run failed, agrees on
+/// that too, and has rank 0 print the first cause of a failure.
+fn finish(petsc: Petsc, agreement: &Agreement, outputs: &Outputs, outcome: Result<Outcome>) -> u8 {
+    let rank = petsc.rank();
     let (status, message) = match &outcome {
         Ok(Outcome::Converged | Outcome::Help) => (EXIT_OK, None),
         Ok(Outcome::NotConverged(why)) => (EXIT_NOT_CONVERGED, Some(format!("the solve did not converge: {why}"))),
