@@ -193,6 +193,27 @@ fn grids_that_cannot_fit_are_refused_up_front() {
     }
 }
 
+#[test]
+fn a_buffer_that_cannot_be_had_is_out_of_memory() {
+    // The run fits, but not everything its set-up and picture allocate: a
+    // Rust buffer fails as "out of memory" (1 rank), PETSc's as its own
+    // message (2 ranks: "VecCreate_Seq"); one line, exit 1, either way.
+    let args = ["-nx", "4097", "-ny", "4097", "-pc_type", "gmg", "-ksp_type", "preonly", "-solution_png"];
+    let file = scratch("oom").join("u.png");
+    let args = [&args[..], &[file.to_str().unwrap()]].concat();
+    for ranks in [1, 2] {
+        let run = poisson_in(&["prlimit", "--as=1150000000"], ranks, &args);
+        assert_eq!(run.status, Some(1), "{args:?}:\n{}\n{}", run.stdout, run.stderr);
+        let ours = run.our_errors();
+        assert_eq!(ours.len(), 1, "{args:?}:\n{}", run.stderr);
+        if ranks == 1 {
+            assert!(ours[0].contains("out of memory ("), "{}", run.stderr);
+        }
+        assert!(!run.stderr.contains("panicked") && !run.stderr.contains("memory allocation of"), "{}", run.stderr);
+        assert!(!file.exists());
+    }
+}
+
 /// -memory_view's peak (all ranks) and our estimate, in bytes.
 fn peak_and_estimate(run: &Run) -> (f64, f64) {
     let line =

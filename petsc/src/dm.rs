@@ -427,7 +427,10 @@ impl<'p> Dm<'p> {
         // SAFETY: created above, destroyed once, on every rank alike.
         report_drop_error("VecScatterDestroy", check(unsafe { sys::VecScatterDestroy(&mut scatter) }));
         moved?;
-        Ok(on_zero.read()?.to_vec())
+        let values = on_zero.read()?;
+        let mut gathered = crate::filled_vec(values.len(), 0.0, "the gathered field")?;
+        gathered.copy_from_slice(&values);
+        Ok(gathered)
     }
 
     fn patch_of(&self, vec: &Vector) -> Result<Patch> {

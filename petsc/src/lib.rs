@@ -138,6 +138,17 @@ impl Drop for Petsc<'_> {
     }
 }
 
+/// `n` copies of `value`, or an error saying "out of memory" when they
+/// cannot be had: grid-sized buffers are made this way, so that running out
+/// is an error the ranks can agree on rather than an abort of one of them.
+pub fn filled_vec<T: Clone>(n: usize, value: T, what: &str) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| Error::usage(format!("out of memory ({} bytes for {what})", n * std::mem::size_of::<T>())))?;
+    v.resize(n, value);
+    Ok(v)
+}
+
 /// Flushes C's stdio buffers (PETSc's output), then aborts the job of
 /// `comm`: for an error the other ranks may never learn of. Usable before
 /// PETSc starts and after it ends.

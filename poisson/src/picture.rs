@@ -57,7 +57,8 @@ pub fn write(path: &Path, field: &Field) -> Result<(f64, f64), String> {
         field.values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let span = if max > min { max - min } else { 1.0 };
     let layout = Layout::new(field.nx, field.ny);
-    let mut pixels = vec![255u8; layout.width * layout.height * 3];
+    let mut pixels = petsc::filled_vec(layout.width * layout.height * 3, 255u8, "the picture's pixels")
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     for row in 0..layout.height {
         // PNG rows run top down; y runs bottom up.
         let j = field.ny - 1 - row / layout.scale;

@@ -138,7 +138,7 @@ impl<'p> Level<'p> {
     fn finest(dm: &Dm<'p>) -> Result<Self> {
         let info = dm.info()?;
         let layout = Layout { dim: info.dim, points: info.points, owned: dm.corners()?, ghosted: dm.ghost_corners()? };
-        Ok(Self::with(layout, dm.ghost_exchange()?, false))
+        Self::with(layout, dm.ghost_exchange()?, false)
     }
 
     /// A coarser level, laid out as its plan says. No DMDA is made for it:
@@ -152,19 +152,19 @@ impl<'p> Level<'p> {
             owned: boxes.patch(rank, false),
             ghosted: boxes.patch(rank, true),
         };
-        Ok(Self::with(layout, GhostExchange::for_layout(petsc, &boxes)?, true))
+        Self::with(layout, GhostExchange::for_layout(petsc, &boxes)?, true)
     }
 
-    fn with(layout: Layout, exchange: GhostExchange<'p>, has_f: bool) -> Self {
+    fn with(layout: Layout, exchange: GhostExchange<'p>, has_f: bool) -> Result<Self> {
         let n = layout.ghosted.len();
-        Level {
+        Ok(Level {
             layout,
             k: Coefficients::new(layout.dim, layout.points),
             exchange,
-            u: vec![0.0; n],
-            f: if has_f { vec![0.0; n] } else { Vec::new() },
+            u: petsc::filled_vec(n, 0.0, "a multigrid level")?,
+            f: petsc::filled_vec(if has_f { n } else { 0 }, 0.0, "a multigrid level")?,
             scratch: Scratch::new(&layout, None),
-        }
+        })
     }
 
     /// Sets u on the owned boundary nodes to `value(node)`.
