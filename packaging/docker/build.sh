@@ -39,7 +39,9 @@ epoch=$(git log -1 --format=%ct)
 version=$(sed -n '/^\[workspace.package\]/,/^\[/ s/^version = "\(.*\)"/\1/p' Cargo.toml)
 source_url=${SOURCE_URL:-$(git remote get-url origin 2>/dev/null || echo unknown)}
 
-args=(--network=host -f packaging/docker/Dockerfile
+# --force-rm: a failed step (a strict build stopped by a stale lock) leaves
+# no stopped container behind.
+args=(--network=host --force-rm -f packaging/docker/Dockerfile
   --build-arg SUITE="$suite" --build-arg BASE="$base"
   --build-arg SOURCE_DATE_EPOCH="$epoch" --build-arg CREATED="$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)"
   --build-arg VERSION="$version" --build-arg REVISION="$revision" --build-arg SOURCE_URL="$source_url"
@@ -63,7 +65,10 @@ build() { # docker build, its output in $log; on failure, apt-install's one line
 # stages of earlier builds, untagged now, are removed.
 build --target build -t "poisson-build:$suite"
 build -t "$tag"
-docker image prune --force --filter label=org.poisson.stage=build >/dev/null
+# Two builds at once (the test builds both suites side by side) may prune
+# together; the daemon runs one prune at a time and refuses the other,
+# whose work the first does.
+docker image prune --force --filter label=org.poisson.stage=build >/dev/null 2>&1 || true
 
 # What the image got, summarised in a label next to the one naming the list.
 listed() { docker run --rm --network=none --entrypoint cat "$tag" "/usr/share/poisson/packages-$1.list"; }
