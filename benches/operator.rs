@@ -29,7 +29,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use petsc::Petsc;
 use poisson::config::Dirichlet;
-use poisson::multigrid::kernels::{self as mg, Coefficients, Field, Layout, Scratch};
+use poisson::multigrid::kernels::{self as mg, Coefficients, LevelPart, PatchValues, Scratch};
 use poisson::operator::{self as op, Stencil};
 use poisson::scaling::stream::{self, Triad};
 
@@ -148,11 +148,11 @@ fn assembly(c: &mut Criterion, petsc: &Petsc, summary: &mut Summary) {
 const MG_CASES: [GridSize; 4] = [square(2049), square(4097), cube(129), cube(257)];
 
 /// One process's whole grid, as the multigrid lays out a level.
-fn level(size: GridSize) -> Layout {
+fn level(size: GridSize) -> LevelPart {
     let (dim, n) = (size.dim as usize, size.points);
     let points = if dim == 3 { [n; 3] } else { [n, n, 1] };
     let patch = petsc::Patch { start: [0; 3], size: points };
-    Layout { dim, points, owned: patch, ghosted: patch }
+    LevelPart { dim, points, owned: patch, ghosted: patch }
 }
 
 fn multigrid(c: &mut Criterion, summary: &mut Summary) {
@@ -180,7 +180,7 @@ fn multigrid(c: &mut Criterion, summary: &mut Summary) {
             group.throughput(Throughput::Bytes(bytes));
             group.bench_function(BenchmarkId::new(name, &param), |b| {
                 summary.ran(&record);
-                let rhs = Field { data: &f, patch: fine.ghosted };
+                let rhs = PatchValues { data: &f, patch: fine.ghosted };
                 match name {
                     "sweep" => b.iter(|| {
                         mg::relax_faces(&k, &fine, &mut u, rhs);
@@ -225,7 +225,7 @@ fn two_workers() {
             let mut scratch = Scratch::new(&fine, Some(&coarse));
             let coarse_bytes = 8 * coarse.ghosted.len() as u64;
             move || {
-                let rhs = Field { data: &f, patch: fine.ghosted };
+                let rhs = PatchValues { data: &f, patch: fine.ghosted };
                 match kernel {
                     "sweep" => {
                         mg::relax_faces(&k, &fine, &mut u, rhs);

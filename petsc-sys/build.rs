@@ -57,7 +57,6 @@ fn main() {
     // Read by the program's build script (DEP_PETSC_LIB_DIRS) for its rpath.
     let lib_dirs = env::join_paths(&petsc.lib_dirs).expect("library paths contain ':'");
     println!("cargo::metadata=lib_dirs={}", lib_dirs.to_string_lossy());
-    println!("cargo::metadata=version={major}.{minor}.{subminor}");
 
     generate(&petsc);
 }

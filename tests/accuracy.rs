@@ -4,15 +4,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{Run, mpiexec, read_petsc_vec, scratch};
-
-fn poisson(ranks: usize, args: &[&str]) -> Run {
-    let run = mpiexec(ranks, Path::new(env!("CARGO_BIN_EXE_poisson")), args, &[]);
-    run.assert_success();
-    run
-}
+use common::{poisson_ok, read_petsc_vec, scratch};
 
 /// Observed orders log2(e(h) / e(h/2)) over successive refinements, for the
 /// max and L2 norms, with the algebraic error far below the discretization
@@ -28,7 +20,7 @@ fn observed_orders(dim: usize, sizes: &[usize], extra: &[&str]) -> Vec<(f64, f64
                 args.extend(["-dim", &dim_arg, "-nz", &n]);
             }
             args.extend(extra);
-            poisson(2, &args).error_norms()
+            poisson_ok(2, &args).error_norms()
         })
         .collect();
     errors.windows(2).map(|w| ((w[0].0 / w[1].0).log2(), (w[0].1 / w[1].1).log2())).collect()
@@ -58,17 +50,17 @@ fn the_error_falls_at_second_order_in_3d() {
 #[test]
 fn the_seeds_operator_gives_the_same_errors() {
     let args = ["-problem", "manufactured", "-ksp_rtol", "1e-12", "-nx", "65", "-ny", "49"];
-    let symmetric = poisson(1, &args).error_norms();
+    let symmetric = poisson_ok(1, &args).error_norms();
     // Not symmetric: with non-zero boundary values CG breaks down on it
     // (README), so GMRES.
-    let seed = poisson(1, &[&args[..], &["-dirichlet", "seed", "-ksp_type", "gmres"]].concat()).error_norms();
+    let seed = poisson_ok(1, &[&args[..], &["-dirichlet", "seed", "-ksp_type", "gmres"]].concat()).error_norms();
     assert!((symmetric.0 - seed.0).abs() < 1e-9 && (symmetric.1 - seed.1).abs() < 1e-9, "{symmetric:?} {seed:?}");
 }
 
 fn solution(ranks: usize, args: &[&str], name: &str) -> Vec<f64> {
     let file = scratch("ranks").join(format!("{name}-{ranks}.dat"));
     let viewer = format!("binary:{}", file.display());
-    poisson(ranks, &[args, &["-solution_view", &viewer]].concat());
+    poisson_ok(ranks, &[args, &["-solution_view", &viewer]].concat());
     read_petsc_vec(&file)
 }
 
@@ -98,7 +90,7 @@ fn multigrid_iterations_do_not_grow_with_the_grid() {
             .iter()
             .map(|n| {
                 let n = n.to_string();
-                poisson(2, &["-assemble", "-pc_type", pc, "-problem", "manufactured", "-nx", &n, "-ny", &n])
+                poisson_ok(2, &["-assemble", "-pc_type", pc, "-problem", "manufactured", "-nx", &n, "-ny", &n])
                     .iterations()
             })
             .collect();

@@ -3,11 +3,19 @@
 //! this binary (MPI initializes once per process).
 
 mod common;
+#[path = "common/petsc.rs"]
+mod in_petsc;
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use common::under_mpi;
+use in_petsc::with_petsc;
 use mpi::traits::Communicator;
 use ndarray::{Ix2, Ix3};
-use petsc::{Boundary, Dm, ErrorKind, Ksp, Mat, NormType, Petsc, ShellOperator, StencilType, Vector};
+use petsc::{
+    Boundary, Dm, ErrorKind, Ksp, Mat, NormType, PcType, Petsc, Preconditioner, ShellOperator, StencilType, Vector,
+};
 
 #[test]
 fn dmda_views() {
@@ -29,10 +37,23 @@ fn matrix_nonzeros() {
     under_mpi("mpi_matrix_nonzeros", 2);
 }
 
-fn with_petsc(f: impl FnOnce(&Petsc)) {
-    let universe = mpi::initialize().expect("MPI initializes once");
-    let petsc = Petsc::init(&universe, ["bindings-test".to_string()], "").unwrap();
-    f(&petsc);
+#[test]
+fn registration_withdraws_what_it_built() {
+    under_mpi("mpi_registration_withdraws_what_it_built", 2);
+}
+
+/// A 9 x 9 grid, set up.
+fn small_grid<'p>(petsc: &'p Petsc) -> Dm<'p> {
+    let mut da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [9, 9], 1, 1).unwrap();
+    da.set_up().unwrap();
+    da
+}
+
+/// A vector of `da` with every entry `value`.
+fn filled<'p>(da: &Dm<'p>, value: f64) -> Vector<'p> {
+    let mut v = da.global_vector().unwrap();
+    v.set(value).unwrap();
+    v
 }
 
 /// Value at a grid point, to recognise where an entry came from.
@@ -50,7 +71,7 @@ fn mpi_dmda_views() {
         da.set_up().unwrap();
         let info = da.info().unwrap();
         assert_eq!((info.dim, info.points), (3, [7, 5, 4]));
-        assert_eq!(info.processes.iter().product::<usize>(), petsc.size() as usize);
+        assert_eq!(info.processes.iter().product::<usize>(), petsc.size());
         let mut g = da.global_vector().unwrap();
         {
             let mut view = da.view_mut::<Ix3>(&mut g).unwrap();
@@ -83,7 +104,7 @@ fn mpi_dmda_views() {
             *x = tag(o[0] + i, o[1] + j, 0);
         }
         drop(view);
-        assert_eq!(v.size().unwrap(), 4 * petsc.size() as usize);
+        assert_eq!(v.size().unwrap(), 4 * petsc.size());
     });
 }
 
@@ -106,13 +127,8 @@ impl ShellOperator for Faulty {
 #[ignore = "runs under mpiexec, started by callback_failures"]
 fn mpi_callback_failures() {
     with_petsc(|petsc| {
-        let mut da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [9, 9], 1, 1).unwrap();
-        da.set_up().unwrap();
-        let x = {
-            let mut x = da.global_vector().unwrap();
-            x.set(2.0).unwrap();
-            x
-        };
+        let da = small_grid(petsc);
+        let x = filled(&da, 2.0);
         let mut y = da.global_vector().unwrap();
         for (mode, expected) in [("error", "the operator refused"), ("panic", "the operator panicked on purpose")] {
             let a = Mat::shell(&da, Faulty { mode }).unwrap();
@@ -157,8 +173,7 @@ fn mpi_petsc_errors() {
         // Options: absent, present, malformed.
         assert_eq!(petsc.option_int("-not_given").unwrap(), None);
         assert!(!petsc.help_requested().unwrap());
-        let universe_size = petsc.world().size();
-        assert_eq!(universe_size, petsc.size());
+        assert_eq!(petsc.world().size(), petsc.size() as i32);
         assert_eq!(petsc::VERSION.0, 3);
     });
 }
@@ -185,5 +200,65 @@ fn mpi_matrix_nonzeros() {
         }
         a.assemble().unwrap();
         assert_eq!(a.nonzeros().unwrap(), 5 * 6 * 5 - 2 * 5 - 2 * 6);
+    });
+}
+
+/// A preconditioner that counts how many of it are alive.
+struct Counted {
+    alive: Rc<Cell<usize>>,
+}
+
+impl PcType for Counted {
+    const NAME: &'static str = "counted";
+}
+
+impl Preconditioner for Counted {
+    fn apply(&mut self, x: &Vector, y: &mut Vector) -> petsc::Result<()> {
+        y.copy_from(x)
+    }
+
+    fn describe(&self) -> String {
+        "y = x".into()
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.alive.set(self.alive.get() - 1);
+    }
+}
+
+#[test]
+#[ignore = "runs under mpiexec, started by registration_withdraws_what_it_built"]
+fn mpi_registration_withdraws_what_it_built() {
+    with_petsc(|petsc| {
+        let da = small_grid(petsc);
+        let (b, mut x) = (filled(&da, 1.0), da.global_vector().unwrap());
+        let identity = Mat::shell(&da, |x: &Vector, y: &mut Vector| y.copy_from(x)).unwrap();
+        let alive = Rc::new(Cell::new(0));
+        let registration = petsc
+            .register_pc::<Counted>(|_dm| {
+                alive.set(alive.get() + 1);
+                Ok(Box::new(Counted { alive: alive.clone() }))
+            })
+            .unwrap();
+        let again = petsc.register_pc::<Counted>(|_dm| unreachable!()).err().expect("one registration per name");
+        assert!(again.message().contains("already registered"), "{again}");
+        let mut ksp = Ksp::new(petsc).unwrap();
+        ksp.set_operators(&identity, &identity).unwrap();
+        ksp.set_dm(&da).unwrap();
+        ksp.set_type("richardson").unwrap();
+        ksp.pc().unwrap().set_type(Counted::NAME).unwrap();
+        ksp.solve(&b, &mut x).unwrap();
+        assert_eq!(alive.get(), 1, "built at set-up");
+        // Withdrawn while the solver still holds a PC of its type: what it
+        // built goes with it, and the PC fails cleanly from then on.
+        drop(registration);
+        assert_eq!(alive.get(), 0, "destroyed with its registration");
+        let e = ksp.solve(&b, &mut x).unwrap_err();
+        assert!(e.message().contains("withdrawn"), "{e}");
+        drop(ksp);
+        // The name is free again.
+        let _again = petsc.register_pc::<Counted>(|_dm| Err(petsc::Error::usage("unused"))).unwrap();
     });
 }

@@ -3,13 +3,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{Run, mpiexec, read_petsc_vec, scratch};
-
-fn poisson(ranks: usize, args: &[&str]) -> Run {
-    mpiexec(ranks, Path::new(env!("CARGO_BIN_EXE_poisson")), args, &[])
-}
+use common::{Run, mpiexec, poisson, poisson_binary, read_petsc_vec, scratch};
 
 fn iterations(ranks: usize, args: &[&str]) -> usize {
     let run = poisson(ranks, args);
@@ -181,8 +175,7 @@ fn options_come_from_files_and_the_environment_too() {
     run.assert_success();
     assert_eq!(run.iterations(), iterations(1, &["-assemble", "-pc_type", "gamg"]));
     assert!(run.stdout.contains("Solver: KSP cg, PC gamg"), "{}", run.stdout);
-    let env =
-        mpiexec(1, Path::new(env!("CARGO_BIN_EXE_poisson")), &[], &[("PETSC_OPTIONS", "-assemble -pc_type hypre")]);
+    let env = mpiexec(1, poisson_binary(), &[], &[("PETSC_OPTIONS", "-assemble -pc_type hypre")]);
     env.assert_success();
     assert_eq!(env.iterations(), 3);
 }

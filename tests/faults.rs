@@ -5,17 +5,17 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Run, launch, scratch};
+use common::{Run, launch, poisson_binary, scratch};
 
 /// Faults must end a job well within this.
 const PROMPT: f64 = 10.0;
 
 fn poisson_in(wrapper: &[&str], ranks: usize, args: &[&str]) -> Run {
-    launch(wrapper, ranks, Path::new(env!("CARGO_BIN_EXE_poisson")), args, &[], Duration::from_secs(60))
+    launch(wrapper, ranks, poisson_binary(), args, &[], Duration::from_secs(60))
 }
 
 fn poisson(ranks: usize, args: &[&str]) -> Run {

@@ -9,10 +9,9 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Run, launch, scratch};
+use common::{Run, launch, poisson_binary, scratch};
 
 const SEED: u64 = 20261129;
 const RUNS: usize = 60;
@@ -88,8 +87,7 @@ impl Random {
 }
 
 fn poisson(ranks: usize, args: &[&str]) -> Run {
-    let program = Path::new(env!("CARGO_BIN_EXE_poisson"));
-    launch(&[], ranks, program, args, &[], Duration::from_secs(60))
+    launch(&[], ranks, poisson_binary(), args, &[], Duration::from_secs(60))
 }
 
 /// The program's own options, as its -help lists them.

@@ -6,10 +6,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::OnceLock;
 
-use common::{Run, mpiexec, read_petsc_vec, scratch};
+use common::{Run, poisson, read_petsc_vec, scratch};
 
 const GRID_2D: [&str; 4] = ["-nx", "65", "-ny", "65"];
 const GRID_3D: [&str; 8] = ["-dim", "3", "-nx", "33", "-ny", "33", "-nz", "33"];
@@ -20,10 +19,6 @@ const GMG: [&str; 6] = ["-pc_type", "gmg", "-ksp_type", "richardson", "-ksp_rtol
 /// How close to the direct solve the fast path's solution must be,
 /// relative to the solution's size.
 const AGREEMENT: f64 = 1e-8;
-
-fn poisson(ranks: usize, args: &[&str]) -> Run {
-    mpiexec(ranks, Path::new(env!("CARGO_BIN_EXE_poisson")), args, &[])
-}
 
 /// Solves the manufactured problem with `args` on `ranks` processes; the
 /// run must succeed. Returns the run and the solution in natural order.

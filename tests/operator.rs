@@ -4,10 +4,13 @@
 //! the `#[ignore]`d test of the same name in this binary.
 
 mod common;
+#[path = "common/petsc.rs"]
+mod in_petsc;
 
 use common::under_mpi;
+use in_petsc::with_petsc;
 use ndarray::Ix3;
-use petsc::{NormType, Petsc};
+use petsc::NormType;
 use poisson::config::{Config, Dirichlet};
 use poisson::grid::Grid;
 use poisson::operator;
@@ -26,12 +29,6 @@ fn matrix_free_products_equal_assembled_ones() {
 
 fn config(dim: usize, dirichlet: Dirichlet) -> Config {
     Config { dirichlet, ..Config::new(if dim == 2 { &[13, 11] } else { &[7, 9, 8] }) }
-}
-
-fn with_petsc(f: impl FnOnce(&Petsc)) {
-    let universe = mpi::initialize().expect("MPI initializes once");
-    let petsc = Petsc::init(&universe, ["operator-test".to_string()], "").unwrap();
-    f(&petsc);
 }
 
 #[test]

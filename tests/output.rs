@@ -6,14 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use common::{Run, mpiexec, read_petsc_vec, scratch};
+use common::{poisson_ok, read_petsc_vec, scratch};
 use poisson::picture::{Layout, colour};
-
-fn poisson(ranks: usize, args: &[&str]) -> Run {
-    let run = mpiexec(ranks, Path::new(env!("CARGO_BIN_EXE_poisson")), args, &[]);
-    run.assert_success();
-    run
-}
 
 /// A VTK structured grid as PETSc writes it (XML, raw appended data): the
 /// whole extent, and per node its position and the named field, in natural
@@ -127,13 +121,13 @@ fn a_2d_solution_and_its_error_read_back_from_vtk_binary_and_png() {
     let grid = ["-problem", "manufactured", "-nx", "33", "-ny", "17", "-ksp_rtol", "1e-12"];
     let vtk = format!("vtk:{}", file("u.vts"));
     let e_bin = format!("binary:{}", file("e.dat"));
-    let run = poisson(2, &[&grid[..], &["-solution_view", &vtk, "-error_view", &e_bin]].concat());
-    poisson(
+    let run = poisson_ok(2, &[&grid[..], &["-solution_view", &vtk, "-error_view", &e_bin]].concat());
+    poisson_ok(
         2,
         &[&grid[..], &["-solution_view", &format!("binary:{}", file("u.dat")), "-solution_png", &file("u.png")]]
             .concat(),
     );
-    poisson(
+    poisson_ok(
         2,
         &[&grid[..], &["-error_png", &file("e.png"), "-error_view", &format!("vtk:{}", file("e.vts"))]].concat(),
     );
@@ -169,7 +163,7 @@ fn a_3d_picture_shows_the_chosen_plane() {
     let (nx, ny, nz) = (9, 11, 13);
     let grid = ["-problem", "manufactured", "-dim", "3", "-nx", "9", "-ny", "11", "-nz", "13", "-assemble"];
     let vtk = format!("vtk:{}", file("u.vts"));
-    let run = poisson(
+    let run = poisson_ok(
         3,
         &[&grid[..], &["-solution_view", &vtk, "-solution_png", &file("u.png"), "-png_slice", "4"]].concat(),
     );
@@ -185,7 +179,7 @@ fn a_3d_picture_shows_the_chosen_plane() {
 fn hdf5_output_is_an_hdf5_file() {
     let dir = scratch("output-hdf5");
     let path = dir.join("u.h5");
-    poisson(2, &["-nx", "17", "-ny", "17", "-solution_view", &format!("hdf5:{}", path.display())]);
+    poisson_ok(2, &["-nx", "17", "-ny", "17", "-solution_view", &format!("hdf5:{}", path.display())]);
     let bytes = std::fs::read(&path).unwrap();
     assert!(bytes.starts_with(b"\x89HDF\r\n\x1a\n"), "no HDF5 signature");
     assert!(bytes.len() > 17 * 17 * 8);

@@ -8,18 +8,19 @@ pub const SUCCESS: PetscErrorCode = 0;
 /// Returned by our callbacks when Rust code failed; PETSc's own code for
 /// "user-provided function failed" (a macro in 3.18, an enum constant later).
 pub const ERR_USER: PetscErrorCode = crate::PETSC_ERR_USER as PetscErrorCode;
+/// PETSc's codes for a failed allocation, MPI call and file write.
+pub const ERR_MEM: PetscErrorCode = crate::PETSC_ERR_MEM as PetscErrorCode;
+pub const ERR_MPI: PetscErrorCode = crate::PETSC_ERR_MPI as PetscErrorCode;
+pub const ERR_FILE_WRITE: PetscErrorCode = crate::PETSC_ERR_FILE_WRITE as PetscErrorCode;
 /// Error code for errors raised on the Rust side of a call.
 pub const ERR_ARG_WRONG: PetscErrorCode = crate::PETSC_ERR_ARG_WRONG as PetscErrorCode;
-/// `PETSC_DECIDE` and `PETSC_DETERMINE`: untyped macros.
+/// `PETSC_DECIDE`: an untyped macro.
 pub const DECIDE: PetscInt = -1;
-pub const DETERMINE: PetscInt = -1;
 /// `PETSC_DECIDE` for an argument whose integer type changed between
 /// releases (`KSPSetResidualHistory`'s length: PetscInt, later PetscCount).
 pub fn decide<T: From<i8>>() -> T {
     T::from(-1)
 }
-/// `PETSC_DEFAULT`, for tolerances left at PETSc's defaults.
-pub const DEFAULT: PetscInt = -2;
 
 /// An error code as a plain integer: `PetscErrorCode` is an `int` up to 3.18
 /// and an (unsigned) enum from 3.19 on.

@@ -14,13 +14,18 @@ use ndarray::{ArrayView, ArrayViewMut, Dimension, IxDyn};
 use petsc_sys as sys;
 
 use crate::vector::{ArrayRead, ArrayWrite};
-use crate::{Error, Mat, Petsc, PetscInt, Result, Vector, check, report_drop_error};
+use crate::{Error, Life, Mat, Petsc, PetscInt, Result, Vector, check, report_drop_error, to_usize};
 
+/// What lies beyond a DMDA's edge in one direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Boundary {
+    /// Nothing: the grid ends.
     None,
+    /// Ghost points local vectors hold but no rank owns.
     Ghosted,
+    /// Ghost points mirroring the points inside.
     Mirror,
+    /// The other edge (a periodic grid).
     Periodic,
 }
 
@@ -35,9 +40,12 @@ impl Boundary {
     }
 }
 
+/// Which neighbours a DMDA's stencil reaches (and its local vectors hold).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StencilType {
+    /// Along the axes only (the 5- and 7-point stencils).
     Star,
+    /// The whole box around a point, corners included.
     Box,
 }
 
@@ -54,15 +62,19 @@ impl StencilType {
 /// Unused directions have start 0 and extent 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Patch {
+    /// The global index of the first point, per direction.
     pub start: [usize; 3],
+    /// The points per direction.
     pub size: [usize; 3],
 }
 
 impl Patch {
+    /// The number of points.
     pub fn len(&self) -> usize {
         self.size.iter().product()
     }
 
+    /// Whether the patch holds no point.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -85,19 +97,65 @@ pub struct Dm<'p> {
     raw: sys::DM,
     /// 2 or 3, fixed at creation (kept to spare the views a query).
     dim: usize,
-    _petsc: PhantomData<&'p ()>,
+    _life: Life<'p>,
 }
 
 /// Sizes of a DMDA as PETSc decided them after set-up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DaInfo {
+    /// 2 or 3.
     pub dim: usize,
     /// Grid points per direction (x, y, z); 1 for unused directions.
     pub points: [usize; 3],
-    /// Processes per direction.
+    /// Processes per direction; 0 where PETSc has yet to decide (before set-up).
     pub processes: [usize; 3],
     /// Stencil width: how deep the ghost region of local vectors is.
     pub width: usize,
+}
+
+/// How a DMDA is to be created: what `DMDACreate2d` and `DMDACreate3d`
+/// take, per direction (x, y[, z]).
+struct DaSpec<'o, const D: usize> {
+    boundary: [Boundary; D],
+    stencil: StencilType,
+    points: [PetscInt; D],
+    /// The points each process row owns, per direction; PETSc decides
+    /// where not given.
+    owned: Option<[&'o [PetscInt]; D]>,
+    dof: PetscInt,
+    width: PetscInt,
+}
+
+impl<const D: usize> DaSpec<'_, D> {
+    fn create(&self, comm: sys::MPI_Comm) -> Result<sys::DM> {
+        let decide = sys::compat::DECIDE;
+        let (b, n) = (self.boundary.map(Boundary::raw), self.points);
+        let (mut p, mut l) = ([decide; D], [ptr::null(); D]);
+        if let Some(owned) = self.owned {
+            for d in 0..D {
+                p[d] = crate::to_petsc_int(owned[d].len(), "process rows")?;
+                l[d] = owned[d].as_ptr();
+            }
+        }
+        let (stencil, dof, width) = (self.stencil.raw(), self.dof, self.width);
+        let mut raw = ptr::null_mut();
+        // SAFETY: valid communicator and out-pointer; D checked by the
+        // match; ownership arrays, when given, have one entry per process
+        // along their direction (PETSc copies them).
+        check(unsafe {
+            match D {
+                2 => sys::DMDACreate2d(
+                    comm, b[0], b[1], stencil, n[0], n[1], p[0], p[1], dof, width, l[0], l[1], &mut raw,
+                ),
+                3 => sys::DMDACreate3d(
+                    comm, b[0], b[1], b[2], stencil, n[0], n[1], n[2], p[0], p[1], p[2], dof, width, l[0], l[1], l[2],
+                    &mut raw,
+                ),
+                _ => return Err(Error::usage(format!("a DMDA has 2 or 3 dimensions here, not {D}"))),
+            }
+        })?;
+        Ok(raw)
+    }
 }
 
 impl<'p> Dm<'p> {
@@ -113,51 +171,8 @@ impl<'p> Dm<'p> {
         dof: PetscInt,
         width: PetscInt,
     ) -> Result<Self> {
-        let mut raw = ptr::null_mut();
-        let (b, n, decide) = (boundary.map(Boundary::raw), points, sys::compat::DECIDE);
-        // Null ownership ranges let PETSc decide them.
-        let (lx, ly, lz) = (ptr::null(), ptr::null(), ptr::null());
-        // SAFETY: valid communicator, out-pointer; D checked by the match.
-        check(unsafe {
-            match D {
-                2 => sys::DMDACreate2d(
-                    petsc.comm(),
-                    b[0],
-                    b[1],
-                    stencil.raw(),
-                    n[0],
-                    n[1],
-                    decide,
-                    decide,
-                    dof,
-                    width,
-                    lx,
-                    ly,
-                    &mut raw,
-                ),
-                3 => sys::DMDACreate3d(
-                    petsc.comm(),
-                    b[0],
-                    b[1],
-                    b[2],
-                    stencil.raw(),
-                    n[0],
-                    n[1],
-                    n[2],
-                    decide,
-                    decide,
-                    decide,
-                    dof,
-                    width,
-                    lx,
-                    ly,
-                    lz,
-                    &mut raw,
-                ),
-                _ => return Err(Error::usage(format!("a DMDA has 2 or 3 dimensions here, not {D}"))),
-            }
-        })?;
-        Ok(Dm { raw, dim: D, _petsc: PhantomData })
+        let raw = DaSpec { boundary, stencil, points, owned: None, dof, width }.create(petsc.comm())?;
+        Ok(Dm { raw, dim: D, _life: PhantomData })
     }
 
     /// A DMDA laid out as given: `points` per direction and, per direction,
@@ -179,51 +194,9 @@ impl<'p> Dm<'p> {
                 )));
             }
         }
-        let none = sys::DM_BOUNDARY_NONE;
-        let p = owned.map(|o| o.len() as PetscInt);
-        let mut raw = ptr::null_mut();
-        // SAFETY: valid communicator, ownership arrays of the declared
-        // lengths (PETSc copies them), out-pointer.
-        check(unsafe {
-            match D {
-                2 => sys::DMDACreate2d(
-                    petsc.comm(),
-                    none,
-                    none,
-                    stencil.raw(),
-                    points[0],
-                    points[1],
-                    p[0],
-                    p[1],
-                    1,
-                    width,
-                    owned[0].as_ptr(),
-                    owned[1].as_ptr(),
-                    &mut raw,
-                ),
-                3 => sys::DMDACreate3d(
-                    petsc.comm(),
-                    none,
-                    none,
-                    none,
-                    stencil.raw(),
-                    points[0],
-                    points[1],
-                    points[2],
-                    p[0],
-                    p[1],
-                    p[2],
-                    1,
-                    width,
-                    owned[0].as_ptr(),
-                    owned[1].as_ptr(),
-                    owned[2].as_ptr(),
-                    &mut raw,
-                ),
-                _ => return Err(Error::usage(format!("a DMDA has 2 or 3 dimensions here, not {D}"))),
-            }
-        })?;
-        let mut dm = Dm { raw, dim: D, _petsc: PhantomData };
+        let boundary = [Boundary::None; D];
+        let raw = DaSpec { boundary, stencil, points, owned: Some(owned), dof: 1, width }.create(petsc.comm())?;
+        let mut dm = Dm { raw, dim: D, _life: PhantomData };
         dm.set_up()?;
         Ok(dm)
     }
@@ -233,7 +206,7 @@ impl<'p> Dm<'p> {
         let mut dim: PetscInt = 0;
         // SAFETY: a valid DM lent by PETSc, out-pointer.
         check(unsafe { sys::DMGetDimension(raw, &mut dim) })?;
-        Ok(std::mem::ManuallyDrop::new(Dm { raw, dim: dim as usize, _petsc: PhantomData }))
+        Ok(std::mem::ManuallyDrop::new(Dm { raw, dim: to_usize(dim, "a DM's dimension")?, _life: PhantomData }))
     }
 
     pub(crate) fn raw(&self) -> sys::DM {
@@ -255,15 +228,19 @@ impl<'p> Dm<'p> {
         let [lx, ly, lz] = &mut ranges;
         // SAFETY: valid DMDA, out-pointers to arrays PETSc keeps.
         check(unsafe { sys::DMDAGetOwnershipRanges(self.raw, lx, ly, lz) })?;
-        Ok([0, 1, 2].map(|d| {
-            if d >= self.dim || ranges[d].is_null() {
-                return vec![1];
+        let mut owned = [vec![1], vec![1], vec![1]];
+        for d in 0..self.dim {
+            if ranges[d].is_null() {
+                continue;
             }
             // SAFETY: PETSc's array has one entry per process along d.
-            unsafe { std::slice::from_raw_parts(ranges[d], processes[d]) }.iter().map(|&n| n as usize).collect()
-        }))
+            let counts = unsafe { std::slice::from_raw_parts(ranges[d], processes[d]) };
+            owned[d] = counts.iter().map(|&n| to_usize(n, "an ownership range")).collect::<Result<_>>()?;
+        }
+        Ok(owned)
     }
 
+    /// Applies `-da_*` and `-dm_*` options (grid size, process grid...).
     pub fn set_from_options(&mut self) -> Result<()> {
         // SAFETY: valid DM.
         check(unsafe { sys::DMSetFromOptions(self.raw) })
@@ -275,6 +252,7 @@ impl<'p> Dm<'p> {
         check(unsafe { sys::DMSetUp(self.raw) })
     }
 
+    /// The grid's sizes, once set up.
     pub fn info(&self) -> Result<DaInfo> {
         let mut dim: PetscInt = 0;
         let (mut mx, mut my, mut mz) = (0 as PetscInt, 0 as PetscInt, 0 as PetscInt);
@@ -299,13 +277,15 @@ impl<'p> Dm<'p> {
                 ptr::null_mut(),
             )
         })?;
-        let dim = dim as usize;
-        let one_beyond = |d: usize, v: PetscInt| if d < dim { v as usize } else { 1 };
+        let dim = to_usize(dim, "a DMDA's dimension")?;
+        let one_beyond = |d: usize, v: PetscInt| if d < dim { to_usize(v, "a DMDA's size") } else { Ok(1) };
+        // PETSC_DECIDE (negative) until set up.
+        let decided = |d: usize, v: PetscInt| if d < dim { usize::try_from(v).unwrap_or(0) } else { 1 };
         Ok(DaInfo {
             dim,
-            points: [one_beyond(0, mx), one_beyond(1, my), one_beyond(2, mz)],
-            processes: [one_beyond(0, px), one_beyond(1, py), one_beyond(2, pz)],
-            width: width as usize,
+            points: [one_beyond(0, mx)?, one_beyond(1, my)?, one_beyond(2, mz)?],
+            processes: [decided(0, px), decided(1, py), decided(2, pz)],
+            width: to_usize(width, "a DMDA's stencil width")?,
         })
     }
 
@@ -332,11 +312,12 @@ impl<'p> Dm<'p> {
                 sys::DMDAGetCorners(self.raw, sx, sy, sz, nx, ny, nz)
             }
         })?;
-        let dim = self.dim;
-        Ok(Patch {
-            start: [0, 1, 2].map(|d| if d < dim { s[d] as usize } else { 0 }),
-            size: [0, 1, 2].map(|d| if d < dim { n[d] as usize } else { 1 }),
-        })
+        let mut patch = Patch { start: [0; 3], size: [1; 3] };
+        for d in 0..self.dim {
+            patch.start[d] = to_usize(s[d], "a patch's corner")?;
+            patch.size[d] = to_usize(n[d], "a patch's size")?;
+        }
+        Ok(patch)
     }
 
     /// A vector with one entry per owned point (what solvers work on).
@@ -390,8 +371,6 @@ impl<'p> Dm<'p> {
         check(unsafe { sys::DMGlobalToLocalEnd(self.raw, global.raw(), sys::INSERT_VALUES, local.raw()) })
     }
 
-    /// The patch a vector of this DM holds: owned points for a global vector,
-    /// owned and ghost points for a local one.
     /// Gives the nodes evenly spaced coordinates spanning `bounds` (lower,
     /// upper) per direction, which viewers (VTK) write as the geometry.
     pub fn set_uniform_coordinates(&mut self, bounds: [[f64; 2]; 3]) -> Result<()> {
@@ -409,6 +388,7 @@ impl<'p> Dm<'p> {
         let natural = Vector::from_raw(natural);
         // SAFETY: valid DM and vectors of its layouts.
         check(unsafe { sys::DMDAGlobalToNaturalBegin(self.raw, global.raw(), sys::INSERT_VALUES, natural.raw()) })?;
+        // SAFETY: as above, after Begin.
         check(unsafe { sys::DMDAGlobalToNaturalEnd(self.raw, global.raw(), sys::INSERT_VALUES, natural.raw()) })?;
         let (mut scatter, mut on_zero) = (ptr::null_mut(), ptr::null_mut());
         // SAFETY: valid Vec, out-pointers; the scatter is destroyed below.
@@ -419,6 +399,7 @@ impl<'p> Dm<'p> {
             check(unsafe {
                 sys::VecScatterBegin(scatter, natural.raw(), on_zero.raw(), sys::INSERT_VALUES, sys::SCATTER_FORWARD)
             })?;
+            // SAFETY: as above, after Begin.
             check(unsafe {
                 sys::VecScatterEnd(scatter, natural.raw(), on_zero.raw(), sys::INSERT_VALUES, sys::SCATTER_FORWARD)
             })
@@ -433,6 +414,8 @@ impl<'p> Dm<'p> {
         Ok(gathered)
     }
 
+    /// The patch a vector of this DM holds: owned points for a global vector,
+    /// owned and ghost points for a local one.
     fn patch_of(&self, vec: &Vector) -> Result<Patch> {
         let len = vec.local_size()?;
         let owned = self.corners()?;
@@ -510,6 +493,7 @@ impl<A: Deref<Target = [f64]>, D: Dimension> GridArray<A, D> {
 }
 
 impl<A: DerefMut<Target = [f64]>, D: Dimension> GridArray<A, D> {
+    /// The patch in C order, indexed from its origin, for writing.
     pub fn array_mut(&mut self) -> ArrayViewMut<'_, f64, D> {
         ArrayViewMut::from_shape(shape::<D>(&self.patch), &mut self.data).expect("patch size matches the vector")
     }

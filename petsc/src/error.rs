@@ -15,6 +15,7 @@ use std::ptr;
 use petsc_sys as sys;
 use sys::compat;
 
+/// The result of a call into PETSc.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Where an error comes from: this decides whether every rank saw it.
@@ -28,8 +29,11 @@ pub enum ErrorKind {
     /// (an `Err` or a panic), or while PETSc initialized. Other ranks may be
     /// waiting in a collective call, so nothing collective should follow.
     Local,
+    /// A file Rust code wrote could not be written, on the ranks that wrote it.
+    Io,
 }
 
+/// A failed call: PETSc's code and message, and where it came from.
 #[derive(Clone, Debug)]
 pub struct Error {
     code: i32,
@@ -48,19 +52,37 @@ impl Error {
         Error { code: compat::code_to_i32(compat::ERR_USER), kind: ErrorKind::Local, message: message.into() }
     }
 
+    /// A file that could not be written: `message` names it and says why.
+    pub fn io(message: impl Into<String>) -> Self {
+        Error { code: compat::code_to_i32(compat::ERR_FILE_WRITE), kind: ErrorKind::Io, message: message.into() }
+    }
+
+    /// A failed MPI call: PETSc's error code for MPI failures, with MPI's
+    /// own code in the message. Possibly on some ranks only.
+    pub(crate) fn mpi(function: &str, code: c_int) -> Self {
+        Error {
+            code: compat::code_to_i32(compat::ERR_MPI),
+            kind: ErrorKind::Local,
+            message: format!("{function} failed (MPI error {code})"),
+        }
+    }
+
     /// The same error, marked as possibly seen by some ranks only.
     pub(crate) fn local(self) -> Self {
         Error { kind: ErrorKind::Local, ..self }
     }
 
+    /// PETSc's error code (`PETSC_ERR_*`).
     pub fn code(&self) -> i32 {
         self.code
     }
 
+    /// Where the error came from.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
+    /// The message, on one line.
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -98,7 +120,7 @@ pub(crate) fn check(code: sys::PetscErrorCode) -> Result<()> {
     }
     let mut message = raised.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| generic_message(code));
     // PETSc names the routine that could not allocate, not the cause.
-    if code == sys::PETSC_ERR_MEM as sys::PetscErrorCode {
+    if code == compat::ERR_MEM {
         message = format!("out of memory (in {})", one_line(&message));
     }
     Err(Error { code: compat::code_to_i32(code), kind: ErrorKind::Petsc, message: one_line(&message) })

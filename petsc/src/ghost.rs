@@ -11,7 +11,7 @@ use std::ptr;
 
 use petsc_sys as sys;
 
-use crate::{Dm, Error, Patch, Petsc, PetscInt, Result, check, report_drop_error};
+use crate::{Dm, Error, Life, Patch, Petsc, PetscInt, Result, check, report_drop_error, to_petsc_int, to_usize};
 
 /// Moves ghost values between ranks for arrays over a DMDA's ghosted patch
 /// (every point of the box, corners included, whatever the DMDA's stencil).
@@ -19,7 +19,7 @@ pub struct GhostExchange<'p> {
     sf: sys::PetscSF,
     /// Length of the arrays it works on: the ghosted patch.
     len: usize,
-    _petsc: PhantomData<&'p ()>,
+    _life: Life<'p>,
 }
 
 /// How a DMDA-like grid is laid out over the ranks: points per direction
@@ -28,11 +28,14 @@ pub struct GhostExchange<'p> {
 /// grid) are what [`GhostExchange`] works on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BoxLayout {
+    /// 2 or 3.
     pub dim: usize,
+    /// Grid points per direction (x, y, z); 1 for unused directions.
     pub points: [usize; 3],
     /// Per direction, the points each process row owns (`[n]` for unused
     /// directions).
     pub owned: [Vec<usize>; 3],
+    /// How deep the ghost region is.
     pub width: usize,
 }
 
@@ -89,9 +92,9 @@ impl<'p> Dm<'p> {
         // SAFETY: valid communicator, out-pointer.
         let rc = unsafe { mpi::ffi::MPI_Comm_rank(self.comm()?, &mut rank) };
         if rc != 0 {
-            return Err(Error::usage(format!("MPI_Comm_rank failed ({rc})")));
+            return Err(Error::mpi("MPI_Comm_rank", rc));
         }
-        Ok(rank as usize)
+        to_usize(rank, "a rank")
     }
 }
 
@@ -99,7 +102,7 @@ impl<'p> GhostExchange<'p> {
     /// The exchange for arrays over `layout`'s ghosted patches, without a
     /// DMDA (whose set-up indexes every point): on the world communicator.
     pub fn for_layout(petsc: &'p Petsc, layout: &BoxLayout) -> Result<Self> {
-        Self::new(petsc.comm(), layout, petsc.rank() as usize)
+        Self::new(petsc.comm(), layout, petsc.rank())
     }
 
     fn new(comm: sys::MPI_Comm, layout: &BoxLayout, rank: usize) -> Result<Self> {
@@ -120,23 +123,25 @@ impl<'p> GhostExchange<'p> {
                     let row = [0, 1, 2].map(|d| row_of(d, n[d]));
                     let owner = row[0] + p[0] * (row[1] + p[1] * row[2]);
                     let theirs = layout.patch(owner, true);
-                    leaves.push(ghosted.offset(n) as PetscInt);
-                    remotes.push(sys::PetscSFNode { rank: owner as PetscInt, index: theirs.offset(n) as PetscInt });
+                    let index = to_petsc_int(theirs.offset(n), "a ghost's index")?;
+                    leaves.push(to_petsc_int(ghosted.offset(n), "a ghost's index")?);
+                    remotes.push(sys::PetscSFNode { rank: to_petsc_int(owner, "a rank")?, index });
                 }
             }
         }
         let len = ghosted.len();
+        let (roots, nleaves) = (to_petsc_int(len, "a patch's size")?, to_petsc_int(leaves.len(), "the ghost count")?);
         let mut sf = ptr::null_mut();
         // SAFETY: valid communicator, out-pointer.
         check(unsafe { sys::PetscSFCreate(comm, &mut sf) })?;
-        let exchange = GhostExchange { sf, len, _petsc: PhantomData };
+        let exchange = GhostExchange { sf, len, _life: PhantomData };
         // SAFETY: leaf and remote arrays of nleaves entries, copied by PETSc;
         // every root index lies in its owner's ghosted patch.
         check(unsafe {
             sys::PetscSFSetGraph(
                 sf,
-                len as PetscInt,
-                leaves.len() as PetscInt,
+                roots,
+                nleaves,
                 leaves.as_mut_ptr(),
                 sys::PETSC_COPY_VALUES,
                 remotes.as_mut_ptr(),
@@ -155,6 +160,7 @@ impl GhostExchange<'_> {
         self.len
     }
 
+    /// Whether the arrays are empty (a rank owning no point).
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -5,35 +5,42 @@ use std::ptr;
 
 use petsc_sys as sys;
 
-use crate::{Dm, Mat, Petsc, PetscInt, PetscReal, Result, Vector, c_string, check, from_c, report_drop_error};
+use crate::{
+    Dm, Life, Mat, Petsc, PetscInt, PetscReal, Result, Vector, c_string, check, from_c, report_drop_error, to_usize,
+};
 
-/// A linear solver. `'m` is how long the operators it uses live: PETSc keeps
-/// references to them, so they must outlive the solver.
+/// A linear solver. `'m` is how long the PETSc it was made with, and the
+/// operators and grid it is given, live: PETSc keeps references to them,
+/// so they must outlive the solver.
 pub struct Ksp<'m> {
     raw: sys::KSP,
-    _operators: PhantomData<&'m ()>,
+    _life: Life<'m>,
 }
 
 /// Why a solve stopped, as PETSc says it (positive: converged, negative:
 /// diverged). Kept as PETSc's integer and name: new releases add reasons.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConvergedReason {
+    /// PETSc's `KSPConvergedReason`.
     pub code: i32,
+    /// Its name, as `-ksp_converged_reason` prints it.
     pub name: String,
 }
 
 impl ConvergedReason {
+    /// Whether the solve converged (rather than diverged or stopped).
     pub fn converged(&self) -> bool {
         self.code > 0
     }
 }
 
 impl<'m> Ksp<'m> {
-    pub fn new(petsc: &Petsc<'_>) -> Result<Self> {
+    /// A solver on `petsc`'s communicator, with no operators yet.
+    pub fn new(petsc: &'m Petsc<'_>) -> Result<Self> {
         let mut raw = ptr::null_mut();
         // SAFETY: valid communicator, out-pointer.
         check(unsafe { sys::KSPCreate(petsc.comm(), &mut raw) })?;
-        Ok(Ksp { raw, _operators: PhantomData })
+        Ok(Ksp { raw, _life: PhantomData })
     }
 
     /// The operator and the matrix preconditioners are built from.
@@ -69,15 +76,18 @@ impl<'m> Ksp<'m> {
     pub fn set_dm(&mut self, dm: &'m Dm<'_>) -> Result<()> {
         // SAFETY: valid KSP and DM, which outlives self ('m); PETSc takes a reference.
         check(unsafe { sys::KSPSetDM(self.raw, dm.raw()) })?;
+        // SAFETY: valid KSP, with the DM just set.
         check(unsafe { sys::KSPSetDMActive(self.raw, sys::PETSC_FALSE) })
     }
 
+    /// The Krylov method ("cg", "gmres", "preonly"...), as `-ksp_type` sets it.
     pub fn set_type(&mut self, name: &str) -> Result<()> {
         let name = c_string(name)?;
         // SAFETY: valid KSP and type name.
         check(unsafe { sys::KSPSetType(self.raw, name.as_ptr()) })
     }
 
+    /// The Krylov method's name.
     pub fn ksp_type(&self) -> Result<String> {
         let mut name = ptr::null();
         // SAFETY: valid KSP; the name is PETSc's.
@@ -112,11 +122,12 @@ impl<'m> Ksp<'m> {
         check(unsafe { sys::KSPSolve(self.raw, b.raw(), x.raw()) })
     }
 
+    /// The iterations the last solve took.
     pub fn iterations(&self) -> Result<usize> {
         let mut its: PetscInt = 0;
         // SAFETY: valid KSP, out-pointer.
         check(unsafe { sys::KSPGetIterationNumber(self.raw, &mut its) })?;
-        Ok(its as usize)
+        to_usize(its, "the iteration count")
     }
 
     /// The last residual norm the method computed (in its norm type).
@@ -127,6 +138,7 @@ impl<'m> Ksp<'m> {
         Ok(norm)
     }
 
+    /// Why the last solve stopped.
     pub fn converged_reason(&self) -> Result<ConvergedReason> {
         let mut reason: sys::KSPConvergedReason = 0;
         // SAFETY: valid KSP, out-pointer.
@@ -134,7 +146,7 @@ impl<'m> Ksp<'m> {
         let mut name = ptr::null();
         // SAFETY: valid KSP; the string is PETSc's.
         check(unsafe { sys::KSPGetConvergedReasonString(self.raw, &mut name) })?;
-        Ok(ConvergedReason { code: reason as i32, name: from_c(name) })
+        Ok(ConvergedReason { code: reason, name: from_c(name) })
     }
 
     /// Asks the solver to keep every residual norm of the next solves (the
@@ -153,8 +165,9 @@ impl<'m> Ksp<'m> {
         if norms.is_null() || n <= 0 {
             return Ok(Vec::new());
         }
+        let n = to_usize(n, "the residual history's length")?;
         // SAFETY: PETSc returned n valid entries.
-        Ok(unsafe { std::slice::from_raw_parts(norms, n as usize) }.to_vec())
+        Ok(unsafe { std::slice::from_raw_parts(norms, n) }.to_vec())
     }
 
     /// Relative, absolute and divergence tolerances and the iteration limit.
@@ -162,7 +175,7 @@ impl<'m> Ksp<'m> {
         let (mut rtol, mut atol, mut dtol, mut maxits) = (0.0, 0.0, 0.0, 0 as PetscInt);
         // SAFETY: valid KSP, out-pointers.
         check(unsafe { sys::KSPGetTolerances(self.raw, &mut rtol, &mut atol, &mut dtol, &mut maxits) })?;
-        Ok((rtol, atol, dtol, maxits as usize))
+        Ok((rtol, atol, dtol, to_usize(maxits, "the iteration limit")?))
     }
 }
 
@@ -174,6 +187,8 @@ pub struct Pc<'k> {
 }
 
 impl Pc<'_> {
+    /// The preconditioner ("jacobi", "gamg", a registered type...), as
+    /// `-pc_type` sets it.
     pub fn set_type(&mut self, name: &str) -> Result<()> {
         let name = c_string(name)?;
         // SAFETY: valid PC and type name.

@@ -8,11 +8,24 @@
 //!
 //! Every PETSc call is checked: a failure becomes an [`Error`] carrying
 //! PETSc's own message, never a printed traceback.
+//!
+//! Every handle ([`Dm`], [`Vector`], [`Mat`], [`Ksp`], [`Stage`],
+//! [`GhostExchange`], [`Registration`] and the preconditioners it builds)
+//! carries the lifetime of the borrow of [`Petsc`] it was made from, so
+//! none can be used or destroyed after PETSc is finalized, and none can
+//! leave the thread PETSc runs on: [`lifetimes`] shows the code this
+//! rejects, one example per handle type.
+#![deny(missing_docs)]
+// Numbers cross between PETSc's integers (32-bit here) and Rust's sizes
+// only through the checked conversions below.
+#![deny(clippy::cast_possible_truncation, clippy::cast_possible_wrap, clippy::cast_sign_loss)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod dm;
 mod error;
 mod ghost;
 mod ksp;
+pub mod lifetimes;
 mod log;
 mod mat;
 mod options;
@@ -45,6 +58,11 @@ use error::check;
 /// PETSc's version as built against, e.g. `(3, 18, 5)`.
 pub const VERSION: (u32, u32, u32) = (sys::PETSC_VERSION_MAJOR, sys::PETSC_VERSION_MINOR, sys::PETSC_VERSION_SUBMINOR);
 
+/// What every handle holds: the borrow of the [`Petsc`] it was made from,
+/// so it cannot outlive it, and PETSc's lack of thread safety (a shared
+/// `Petsc` is neither `Send` nor `Sync`, so neither is the handle).
+pub(crate) type Life<'p> = PhantomData<&'p Petsc<'p>>;
+
 static INITIALIZED: AtomicBool = AtomicBool::new(false);
 
 /// PETSc, initialized on top of an MPI that rsmpi owns. [`Petsc::finalize`]
@@ -75,7 +93,7 @@ impl<'u> Petsc<'u> {
         let help = CString::new(help).map_err(|_| Error::usage("help text contains a NUL byte"))?;
         let mut argv: Vec<*mut c_char> = args.iter().map(|a| a.as_ptr() as *mut c_char).collect();
         argv.push(ptr::null_mut());
-        let mut argc = (argv.len() - 1) as c_int;
+        let mut argc = c_int::try_from(args.len()).map_err(|_| Error::usage("too many arguments"))?;
         let mut argv_ptr = argv.as_mut_ptr();
         // Installed first, so errors while initializing (a missing options
         // file...) are recorded rather than printed as a traceback.
@@ -101,12 +119,14 @@ impl<'u> Petsc<'u> {
         self.world.as_raw()
     }
 
-    pub fn rank(&self) -> i32 {
-        self.world.rank()
+    /// This process's rank in [`Petsc::world`].
+    pub fn rank(&self) -> usize {
+        self.world.rank().unsigned_abs() as usize
     }
 
-    pub fn size(&self) -> i32 {
-        self.world.size()
+    /// The number of processes in [`Petsc::world`].
+    pub fn size(&self) -> usize {
+        self.world.size().unsigned_abs() as usize
     }
 
     /// Prints on the first rank, through PETSc's stdout (so it is ordered
@@ -163,6 +183,18 @@ pub(crate) fn report_drop_error(what: &str, result: Result<()>) {
     if let Err(e) = result {
         eprintln!("{what} failed: {e}");
     }
+}
+
+/// A count or index PETSc gave, as a Rust size (PETSc gives none negative).
+pub(crate) fn to_usize<T: TryInto<usize> + Copy + std::fmt::Display>(n: T, what: &str) -> Result<usize> {
+    n.try_into().map_err(|_| Error::usage(format!("{what}: PETSc gave {n}, not a size")))
+}
+
+/// A Rust size as PETSc's integer, which may be 32 bits wide.
+pub(crate) fn to_petsc_int(n: usize, what: &str) -> Result<PetscInt> {
+    PetscInt::try_from(n).map_err(|_| {
+        Error::usage(format!("{what}: {n} does not fit PETSc's {}-bit integers", 8 * std::mem::size_of::<PetscInt>()))
+    })
 }
 
 /// A C string for a name given by Rust code.

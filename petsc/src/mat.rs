@@ -8,7 +8,9 @@ use std::ptr;
 use petsc_sys as sys;
 
 use crate::error::run_callback;
-use crate::{Dm, Error, PetscInt, PetscReal, PetscScalar, Result, Vector, check, from_c, report_drop_error};
+use crate::{
+    Dm, Error, Life, PetscReal, PetscScalar, Result, Vector, check, from_c, report_drop_error, to_petsc_int, to_usize,
+};
 
 /// A grid point (and component) of a DMDA: `i` along x, `j` along y, `k`
 /// along z, `c` the unknown at that point.
@@ -27,6 +29,7 @@ pub trait ShellOperator {
         Err(Error::callback("this shell matrix has no diagonal"))
     }
 
+    /// Whether [`ShellOperator::diagonal`] is provided.
     fn has_diagonal(&self) -> bool {
         false
     }
@@ -42,17 +45,18 @@ impl<F: FnMut(&Vector, &mut Vector) -> Result<()>> ShellOperator for F {
 /// Thin pointer to the operator, handed to PETSc as the shell's context.
 type ShellContext<'a> = Box<dyn ShellOperator + 'a>;
 
-/// A PETSc Mat. `'a` covers what a shell matrix's operator borrows.
+/// A PETSc Mat. `'a` covers the PETSc it was made with and what a shell
+/// matrix's operator borrows.
 pub struct Mat<'a> {
     raw: sys::Mat,
     // Boxed twice so PETSc holds a thin pointer that stays put.
     shell: Option<Box<ShellContext<'a>>>,
-    _borrows: PhantomData<&'a ()>,
+    _life: Life<'a>,
 }
 
 impl<'a> Mat<'a> {
     pub(crate) fn from_raw(raw: sys::Mat) -> Self {
-        Mat { raw, shell: None, _borrows: PhantomData }
+        Mat { raw, shell: None, _life: PhantomData }
     }
 
     pub(crate) fn raw(&self) -> sys::Mat {
@@ -65,9 +69,10 @@ impl<'a> Mat<'a> {
     }
 
     /// A matrix-free operator on the vectors of `dm`.
-    pub fn shell(dm: &Dm<'_>, operator: impl ShellOperator + 'a) -> Result<Self> {
+    pub fn shell(dm: &Dm<'a>, operator: impl ShellOperator + 'a) -> Result<Self> {
         let layout = dm.global_vector()?;
-        let (local, global) = (layout.local_size()? as PetscInt, layout.size()? as PetscInt);
+        let local = to_petsc_int(layout.local_size()?, "the local size")?;
+        let global = to_petsc_int(layout.size()?, "the global size")?;
         let has_diagonal = operator.has_diagonal();
         let mut context: Box<ShellContext<'a>> = Box::new(Box::new(operator));
         let ctx = &mut *context as *mut ShellContext<'a> as *mut c_void;
@@ -77,7 +82,7 @@ impl<'a> Mat<'a> {
         let mut raw = ptr::null_mut();
         // SAFETY: ctx points into a box that self keeps until MatDestroy.
         check(unsafe { sys::MatCreateShell(comm, local, local, global, global, ctx, &mut raw) })?;
-        let mat = Mat { raw, shell: Some(context), _borrows: PhantomData };
+        let mat = Mat { raw, shell: Some(context), _life: PhantomData };
         type MultFn = unsafe extern "C" fn(sys::Mat, sys::Vec, sys::Vec) -> sys::PetscErrorCode;
         type DiagonalFn = unsafe extern "C" fn(sys::Mat, sys::Vec) -> sys::PetscErrorCode;
         type AnyFn = unsafe extern "C" fn();
@@ -113,17 +118,10 @@ impl<'a> Mat<'a> {
                 cols.len()
             )));
         }
+        let (m, n) = (to_petsc_int(rows.len(), "rows")?, to_petsc_int(cols.len(), "columns")?);
         // SAFETY: lengths checked; PETSc copies the values.
         check(unsafe {
-            sys::MatSetValuesStencil(
-                self.raw,
-                rows.len() as PetscInt,
-                rows.as_ptr(),
-                cols.len() as PetscInt,
-                cols.as_ptr(),
-                values.as_ptr(),
-                sys::INSERT_VALUES,
-            )
+            sys::MatSetValuesStencil(self.raw, m, rows.as_ptr(), n, cols.as_ptr(), values.as_ptr(), sys::INSERT_VALUES)
         })
     }
 
@@ -166,7 +164,10 @@ impl<'a> Mat<'a> {
         let mut info: sys::MatInfo = unsafe { std::mem::zeroed() };
         // SAFETY: valid Mat, out-pointer.
         check(unsafe { sys::MatGetInfo(self.raw, sys::MAT_GLOBAL_SUM, &mut info) })?;
-        Ok(info.nz_used as usize)
+        // A count kept as a double.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let nonzeros = info.nz_used as u64;
+        to_usize(nonzeros, "the nonzero count")
     }
 
     /// The matrix type ("seqaij", "mpiaij", "shell"...).

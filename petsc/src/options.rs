@@ -11,7 +11,9 @@ use crate::{Petsc, PetscInt, Result, c_string, check, from_c};
 /// An option nobody asked for (usually a misspelling).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnusedOption {
+    /// The option's name, with its dash.
     pub name: String,
+    /// Its value, if it has one.
     pub value: Option<String>,
 }
 
@@ -100,7 +102,8 @@ impl Petsc<'_> {
         let (mut names, mut values): (*mut *mut c_char, *mut *mut c_char) = (ptr::null_mut(), ptr::null_mut());
         // SAFETY: out-pointers; the arrays are handed back with LeftRestore.
         check(unsafe { sys::PetscOptionsLeftGet(ptr::null_mut(), &mut n, &mut names, &mut values) })?;
-        let unused = (0..n.max(0) as usize)
+        // PETSc never counts fewer than none.
+        let unused = (0..usize::try_from(n).unwrap_or(0))
             .map(|i| {
                 // SAFETY: PETSc returned n entries in each array.
                 let (name, value) = unsafe { (*names.add(i), *values.add(i)) };

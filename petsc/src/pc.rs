@@ -16,7 +16,7 @@ use std::ptr;
 use petsc_sys as sys;
 
 use crate::error::run_callback;
-use crate::{Dm, Error, Petsc, Result, Vector, c_string, check};
+use crate::{Dm, Error, Life, Petsc, Result, Vector, c_string, check};
 
 /// The action of a preconditioner.
 pub trait Preconditioner {
@@ -30,6 +30,7 @@ pub trait Preconditioner {
 /// Names a preconditioner type at compile time: PETSc gives the type's
 /// constructor no argument but the PC, so each type has its own.
 pub trait PcType {
+    /// The name `-pc_type` selects it by.
     const NAME: &'static str;
 }
 
@@ -37,48 +38,80 @@ type Boxed<'p> = Box<dyn Preconditioner + 'p>;
 /// Builds the preconditioner at PCSetUp from the PC's DM.
 type Factory<'p> = Box<dyn FnMut(&Dm<'p>) -> Result<Boxed<'p>> + 'p>;
 
-thread_local! {
-    // PETSc runs on one thread; the lifetime is erased here and restored by
-    // Registration, which removes its factory before 'p ends.
-    static FACTORIES: RefCell<HashMap<&'static str, Factory<'static>>> = RefCell::new(HashMap::new());
+/// A preconditioner built for a PC, from its set-up to its destruction.
+struct Built {
+    /// The PC's address: PETSc's callbacks give nothing else.
+    pc: usize,
+    /// The type that built it.
+    name: &'static str,
+    /// Lent out (None) while a callback runs it.
+    object: Option<Boxed<'static>>,
 }
 
-/// Keeps a registered type usable; dropping it withdraws the factory (a PC
-/// of that type set up afterwards fails with an error).
+// PETSc runs on one thread. The lifetimes are erased here and restored by
+// Registration, which removes its factory and everything it built before
+// 'p ends. PCSHELL's own context is reachable only while the type is
+// named "shell", and ours is not: hence a table of our own, kept in the
+// order things were built so they are destroyed in the same order on every
+// rank.
+thread_local! {
+    static FACTORIES: RefCell<HashMap<&'static str, Factory<'static>>> = RefCell::new(HashMap::new());
+    static BUILT: RefCell<Vec<Built>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Keeps a registered type usable. Dropping it destroys the preconditioners
+/// it built (newest first) and withdraws the factory: a PC of that type
+/// applied or set up afterwards fails with an error.
 pub struct Registration<'p> {
     name: &'static str,
-    _petsc: PhantomData<&'p ()>,
+    _life: Life<'p>,
 }
 
 impl<'p> Petsc<'_> {
-    /// Registers `T::NAME` as a PC type made by `factory`.
+    /// Registers `T::NAME` as a PC type made by `factory`, which may borrow
+    /// anything that outlives the registration.
     pub fn register_pc<T: PcType>(
         &'p self,
         factory: impl FnMut(&Dm<'p>) -> Result<Boxed<'p>> + 'p,
     ) -> Result<Registration<'p>> {
-        let boxed: Factory<'p> = Box::new(factory);
-        // SAFETY: only the lifetime changes; Registration<'p> removes the
-        // factory on drop, before anything it borrows goes away.
-        let boxed: Factory<'static> = unsafe { std::mem::transmute(boxed) };
-        FACTORIES.with(|f| f.borrow_mut().insert(T::NAME, boxed));
+        if FACTORIES.with(|f| f.borrow().contains_key(T::NAME)) {
+            return Err(Error::usage(format!("PC type {} is already registered", T::NAME)));
+        }
         let name = c_string(T::NAME)?;
         // SAFETY: PETSc copies the name; create::<T> has the signature it expects.
         check(unsafe { sys::PCRegister(name.as_ptr(), Some(create::<T>)) })?;
-        Ok(Registration { name: T::NAME, _petsc: PhantomData })
+        let boxed: Factory<'p> = Box::new(factory);
+        // SAFETY: only the lifetime changes; Registration<'p> removes the
+        // factory, and what it built, on drop, before 'p ends.
+        let boxed: Factory<'static> = unsafe { std::mem::transmute(boxed) };
+        FACTORIES.with(|f| f.borrow_mut().insert(T::NAME, boxed));
+        Ok(Registration { name: T::NAME, _life: PhantomData })
     }
 }
 
 impl Drop for Registration<'_> {
     fn drop(&mut self) {
-        FACTORIES.with(|f| f.borrow_mut().remove(self.name));
+        let mine = take_built(|b| b.name == self.name);
+        // Outside the tables: destruction may run PETSc code that reaches them.
+        drop_newest_first(mine);
+        drop(FACTORIES.with(|f| f.borrow_mut().remove(self.name)));
     }
 }
 
-// PCSHELL's own context is reachable only while the type is named
-// "shell", and ours is not: each PC's preconditioner lives here instead,
-// keyed by the PC, from its set-up to its destruction.
-thread_local! {
-    static BUILT: RefCell<HashMap<usize, Boxed<'static>>> = RefCell::new(HashMap::new());
+/// Removes from the table the preconditioners `which` selects.
+fn take_built(which: impl Fn(&Built) -> bool) -> Vec<Built> {
+    BUILT.with(|b| {
+        let mut table = b.borrow_mut();
+        let (taken, kept) = table.drain(..).partition(|e| which(e));
+        *table = kept;
+        taken
+    })
+}
+
+fn drop_newest_first(built: Vec<Built>) {
+    for entry in built.into_iter().rev() {
+        drop(entry.object);
+    }
 }
 
 unsafe extern "C" fn create<T: PcType>(pc: sys::PC) -> sys::PetscErrorCode {
@@ -98,15 +131,22 @@ unsafe extern "C" fn create<T: PcType>(pc: sys::PC) -> sys::PetscErrorCode {
     })
 }
 
-/// Runs `f` on the preconditioner built for `pc`, taken out of the table
+/// Runs `f` on the preconditioner built for `pc`, lent out of the table
 /// meanwhile (so `f` may run PETSc code that reaches the table again).
 fn with_built<R>(pc: sys::PC, f: impl FnOnce(&mut Boxed<'static>) -> Result<R>) -> Result<R> {
     let key = pc as usize;
-    let mut built = BUILT
-        .with(|b| b.borrow_mut().remove(&key))
-        .ok_or_else(|| Error::callback("preconditioner used before its set-up"))?;
-    let result = f(&mut built);
-    BUILT.with(|b| b.borrow_mut().insert(key, built));
+    let lent = BUILT.with(|b| b.borrow_mut().iter_mut().find(|e| e.pc == key).and_then(|e| e.object.take()));
+    let mut object = lent.ok_or_else(|| Error::callback("preconditioner used before its set-up, or withdrawn"))?;
+    let result = f(&mut object);
+    // Its registration may have gone meanwhile: then it goes too.
+    let back = BUILT.with(|b| match b.borrow_mut().iter_mut().find(|e| e.pc == key) {
+        Some(entry) => {
+            entry.object = Some(object);
+            None
+        }
+        None => Some(object),
+    });
+    drop(back);
     result
 }
 
@@ -120,14 +160,14 @@ unsafe extern "C" fn set_up<T: PcType>(pc: sys::PC) -> sys::PetscErrorCode {
         }
         let dm = Dm::borrowed(raw)?;
         // A set-up again (new operators) replaces the old one first.
-        drop(BUILT.with(|b| b.borrow_mut().remove(&(pc as usize))));
+        drop_newest_first(take_built(|b| b.pc == pc as usize));
         let mut factory = FACTORIES
             .with(|f| f.borrow_mut().remove(T::NAME))
             .ok_or_else(|| Error::usage(format!("-pc_type {} is not available here", T::NAME)))?;
         let built = factory(&dm);
         FACTORIES.with(|f| f.borrow_mut().insert(T::NAME, factory));
-        let built = built?;
-        BUILT.with(|b| b.borrow_mut().insert(pc as usize, built));
+        let object = Some(built?);
+        BUILT.with(|b| b.borrow_mut().push(Built { pc: pc as usize, name: T::NAME, object }));
         Ok(())
     })
 }
@@ -144,7 +184,7 @@ unsafe extern "C" fn view(pc: sys::PC, viewer: sys::PetscViewer) -> sys::PetscEr
         let mut ascii = sys::PETSC_FALSE;
         // SAFETY: valid viewer, constant type name, out-pointer.
         check(unsafe { sys::PetscObjectTypeCompare(viewer.cast(), c"ascii".as_ptr(), &mut ascii) })?;
-        let set_up = BUILT.with(|b| b.borrow().contains_key(&(pc as usize)));
+        let set_up = BUILT.with(|b| b.borrow().iter().any(|e| e.pc == pc as usize && e.object.is_some()));
         if ascii != sys::PETSC_TRUE || !set_up {
             return Ok(());
         }
@@ -160,7 +200,7 @@ unsafe extern "C" fn view(pc: sys::PC, viewer: sys::PetscViewer) -> sys::PetscEr
 
 unsafe extern "C" fn destroy(pc: sys::PC) -> sys::PetscErrorCode {
     run_callback(|| {
-        drop(BUILT.with(|b| b.borrow_mut().remove(&(pc as usize))));
+        drop_newest_first(take_built(|b| b.pc == pc as usize));
         Ok(())
     })
 }

@@ -7,31 +7,35 @@ use std::ptr::{self, NonNull};
 
 use petsc_sys as sys;
 
-use crate::{PetscInt, PetscReal, PetscScalar, Result, c_string, check, report_drop_error};
+use crate::{Life, PetscInt, PetscReal, PetscScalar, Result, c_string, check, report_drop_error, to_usize};
 
 /// A PETSc Vec. Owned vectors are destroyed on drop; the ones PETSc lends to
 /// a callback are not.
 pub struct Vector<'p> {
     raw: sys::Vec,
-    _petsc: PhantomData<&'p ()>,
+    _life: Life<'p>,
 }
 
+/// Which norm [`Vector::norm`] computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NormType {
+    /// The sum of absolute values.
     One,
+    /// The Euclidean norm.
     Two,
+    /// The largest absolute value.
     Infinity,
 }
 
 impl<'p> Vector<'p> {
     /// Takes ownership of a Vec PETSc just created.
     pub(crate) fn from_raw(raw: sys::Vec) -> Self {
-        Vector { raw, _petsc: PhantomData }
+        Vector { raw, _life: PhantomData }
     }
 
     /// Wraps a Vec PETSc lends for the duration of a callback.
     pub(crate) fn borrowed(raw: sys::Vec) -> ManuallyDrop<Self> {
-        ManuallyDrop::new(Vector { raw, _petsc: PhantomData })
+        ManuallyDrop::new(Vector { raw, _life: PhantomData })
     }
 
     pub(crate) fn raw(&self) -> sys::Vec {
@@ -53,6 +57,7 @@ impl<'p> Vector<'p> {
         check(unsafe { sys::PetscObjectSetName(self.raw as sys::PetscObject, name.as_ptr()) })
     }
 
+    /// Sets every entry to `value`.
     pub fn set(&mut self, value: PetscScalar) -> Result<()> {
         // SAFETY: valid Vec.
         check(unsafe { sys::VecSet(self.raw, value) })
@@ -64,6 +69,7 @@ impl<'p> Vector<'p> {
         check(unsafe { sys::VecAXPY(self.raw, alpha, x.raw) })
     }
 
+    /// self = x
     pub fn copy_from(&mut self, x: &Vector) -> Result<()> {
         // SAFETY: valid Vecs of the same layout (PETSc checks).
         check(unsafe { sys::VecCopy(x.raw, self.raw) })
@@ -87,7 +93,7 @@ impl<'p> Vector<'p> {
         let mut n: PetscInt = 0;
         // SAFETY: valid Vec, out-pointer.
         check(unsafe { sys::VecGetLocalSize(self.raw, &mut n) })?;
-        Ok(n as usize)
+        to_usize(n, "a vector's local size")
     }
 
     /// The number of entries over all ranks.
@@ -95,7 +101,7 @@ impl<'p> Vector<'p> {
         let mut n: PetscInt = 0;
         // SAFETY: valid Vec, out-pointer.
         check(unsafe { sys::VecGetSize(self.raw, &mut n) })?;
-        Ok(n as usize)
+        to_usize(n, "a vector's size")
     }
 
     /// Read access to this rank's entries.

@@ -48,7 +48,7 @@ impl<'p> Grid<'p> {
                 "a grid of {n} points per direction has no interior: at least {MIN_POINTS} are needed"
             )));
         }
-        let h = [0, 1, 2].map(|d| if d < config.dim { 1.0 / (info.points[d] - 1) as f64 } else { 0.0 });
+        let h = spacing(config.dim, info.points);
         Ok((Grid { dm, info, dim: config.dim, h }, checked))
     }
 
@@ -83,6 +83,18 @@ impl<'p> Grid<'p> {
     pub fn cell_volume(&self) -> f64 {
         self.h[..self.dim].iter().product()
     }
+}
+
+/// The node spacing per direction of a grid of `points` nodes spanning the
+/// unit square (`dim` 2) or cube: 1 / (points - 1); 0 beyond `dim`.
+pub fn spacing(dim: usize, points: [usize; 3]) -> [f64; 3] {
+    [0, 1, 2].map(|d| if d < dim { 1.0 / (points[d] - 1) as f64 } else { 0.0 })
+}
+
+/// 1/h² per direction for the same grid, the Laplacian's coefficients:
+/// (points - 1)², exact in floating point; 0 beyond `dim`.
+pub fn inverse_h2(dim: usize, points: [usize; 3]) -> [f64; 3] {
+    [0, 1, 2].map(|d| if d < dim { ((points[d] - 1) as f64).powi(2) } else { 0.0 })
 }
 
 /// Whether node `n` of a grid of `points` lies on the boundary of the

@@ -8,7 +8,7 @@ use ndarray::Ix3;
 use petsc::{Dm, Mat, MatStencil, Result, ShellOperator, Vector};
 
 use crate::config::Dirichlet;
-use crate::grid::Grid;
+use crate::grid::{Grid, inverse_h2};
 
 /// The stencil's coefficients on a grid.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,18 +28,13 @@ pub struct Stencil {
 
 impl Stencil {
     pub fn new(grid: &Grid, dirichlet: Dirichlet) -> Self {
-        Self::from_parts(grid.dim, grid.points(), grid.h, dirichlet)
+        Self::on_points(grid.dim, grid.points(), dirichlet)
     }
 
     /// The stencil of a grid of `points` nodes spanning the unit square or
     /// cube (coarse levels of the multigrid are such grids).
     pub fn on_points(dim: usize, points: [usize; 3], dirichlet: Dirichlet) -> Self {
-        let h = [0, 1, 2].map(|d| if d < dim { 1.0 / (points[d] - 1) as f64 } else { 0.0 });
-        Self::from_parts(dim, points, h, dirichlet)
-    }
-
-    fn from_parts(dim: usize, points: [usize; 3], h: [f64; 3], dirichlet: Dirichlet) -> Self {
-        let c = [0, 1, 2].map(|d| if d < dim { 1.0 / (h[d] * h[d]) } else { 0.0 });
+        let c = inverse_h2(dim, points);
         let weights = |d: usize, neighbour: fn(usize) -> usize| -> Vec<f64> {
             let m = points[d];
             (0..m)
@@ -254,7 +249,7 @@ mod tests {
 
     /// A 5 x 4 grid: hx = 1/4, hy = 1/3.
     fn stencil_2d(dirichlet: Dirichlet) -> Stencil {
-        Stencil::from_parts(2, [5, 4, 1], [0.25, 1.0 / 3.0, 0.0], dirichlet)
+        Stencil::on_points(2, [5, 4, 1], dirichlet)
     }
 
     #[test]
@@ -289,7 +284,7 @@ mod tests {
 
     #[test]
     fn symmetric_rows_are_symmetric_in_3d() {
-        let s = Stencil::from_parts(3, [5, 6, 5], [0.25, 0.2, 0.25], Dirichlet::Symmetric);
+        let s = Stencil::on_points(3, [5, 6, 5], Dirichlet::Symmetric);
         let entry = |r: [usize; 3], c: [usize; 3]| {
             s.row(r).into_iter().find(|(m, _)| [m.i, m.j, m.k] == c.map(|v| v as _)).map(|(_, v)| v)
         };

@@ -147,7 +147,7 @@ impl Output {
 
     /// Whether this rank can write the output: the target is no directory,
     /// and a file can be made where the staged one will be.
-    fn check(&self, rank: i32) -> io::Result<()> {
+    fn check(&self, rank: usize) -> io::Result<()> {
         if self.target.is_dir() || self.target.as_os_str().is_empty() {
             return Err(io::Error::other("is a directory"));
         }

@@ -7,6 +7,8 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
+use petsc::{Error, Result};
+
 /// Colours from the minimum (first) to the maximum (last), interpolated
 /// linearly: dark blue to teal to green to yellow, light rising steadily.
 const RAMP: [[f64; 3]; 5] =
@@ -52,13 +54,13 @@ impl Layout {
 }
 
 /// Writes the field as a PNG; returns its range (min, max).
-pub fn write(path: &Path, field: &Field) -> Result<(f64, f64), String> {
+pub fn write(path: &Path, field: &Field) -> Result<(f64, f64)> {
     let (min, max) =
         field.values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let span = if max > min { max - min } else { 1.0 };
     let layout = Layout::new(field.nx, field.ny);
     let mut pixels = petsc::filled_vec(layout.width * layout.height * 3, 255u8, "the picture's pixels")
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| e.context(path.display()))?;
     for row in 0..layout.height {
         // PNG rows run top down; y runs bottom up.
         let j = field.ny - 1 - row / layout.scale;
@@ -74,7 +76,7 @@ pub fn write(path: &Path, field: &Field) -> Result<(f64, f64), String> {
             pixels[at..at + 3].copy_from_slice(&rgb);
         }
     }
-    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let fail = |e: &dyn std::fmt::Display| Error::io(format!("{}: {e}", path.display()));
     let file = File::create(path).map_err(|e| fail(&e))?;
     let mut encoder = png::Encoder::new(BufWriter::new(file), layout.width as u32, layout.height as u32);
     encoder.set_color(png::ColorType::Rgb);

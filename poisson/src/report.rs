@@ -6,7 +6,13 @@ use crate::grid::Grid;
 use crate::solver::SolveReport;
 
 /// The lines printed after a solve.
-pub fn summary(grid: &Grid, config: &Config, processes: i32, solve: &SolveReport, error: Option<ErrorNorms>) -> String {
+pub fn summary(
+    grid: &Grid,
+    config: &Config,
+    processes: usize,
+    solve: &SolveReport,
+    error: Option<ErrorNorms>,
+) -> String {
     let dim = grid.dim;
     let join = |v: &[usize]| v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" x ");
     let operator = if config.assemble { "assembled" } else { "matrix-free" };

@@ -21,7 +21,7 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_ERROR: u8 = 1;
 pub const EXIT_NOT_CONVERGED: u8 = 2;
 
-enum Outcome {
+enum Ending {
     Converged,
     NotConverged(String),
     Help,
@@ -60,11 +60,11 @@ pub fn main(universe: &Universe) -> u8 {
 /// Ends a run alike on every rank: agrees on its outcome, finalizes PETSc,
 /// moves the outputs over their targets unless the run failed, agrees on
 /// that too, and has rank 0 print the first cause of a failure.
-fn finish(petsc: Petsc, agreement: &Agreement, outputs: &Outputs, outcome: Result<Outcome>) -> u8 {
+fn finish(petsc: Petsc, agreement: &Agreement, outputs: &Outputs, outcome: Result<Ending>) -> u8 {
     let rank = petsc.rank();
     let (status, message) = match &outcome {
-        Ok(Outcome::Converged | Outcome::Help) => (EXIT_OK, None),
-        Ok(Outcome::NotConverged(why)) => (EXIT_NOT_CONVERGED, Some(format!("the solve did not converge: {why}"))),
+        Ok(Ending::Converged | Ending::Help) => (EXIT_OK, None),
+        Ok(Ending::NotConverged(why)) => (EXIT_NOT_CONVERGED, Some(format!("the solve did not converge: {why}"))),
         Err(e) => (EXIT_ERROR, Some(format!("error: {}", outputs.explain(e.message())))),
     };
     // Before PETSc's finalization, which is collective: a rank that failed
@@ -133,17 +133,17 @@ fn picture(
         return Err(Error::usage(format!("-png_slice {k}: the grid's z indices run from 0 to {}", nz - 1)));
     }
     let values = grid.dm.gather_natural(v)?;
-    let mut outcome = if petsc.rank() == 0 {
+    let written = if petsc.rank() == 0 {
         let plane = &values[k * nx * ny..(k + 1) * nx * ny];
         picture::write(file, &Field { values: plane, nx, ny, name })
     } else {
         Ok((0.0, 0.0))
     };
-    let mut ok = outcome.is_ok() as u8;
+    let mut ok = written.is_ok() as u8;
     petsc.world().process_at_rank(0).broadcast_into(&mut ok);
-    match (&mut outcome, ok) {
-        (Err(message), _) => Err(Error::usage(std::mem::take(message))),
-        (Ok(_), 0) => Err(Error::usage(format!("{path}: not written (see rank 0)"))),
+    match (written, ok) {
+        (Err(e), _) => Err(e),
+        (Ok(_), 0) => Err(Error::io(format!("{path}: not written (see rank 0)"))),
         (Ok((min, max)), _) => {
             let plane = if grid.dim == 3 { format!(", plane z = {k}") } else { String::new() };
             petsc.print(&format!("Picture: {path} ({name} from {min:.3e} to {max:.3e}{plane})\n"))
@@ -151,7 +151,7 @@ fn picture(
     }
 }
 
-fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Outcome> {
+fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Ending> {
     let stage = |name| Stage::register(petsc, name);
     let stages = [
         stage("Domain creation")?,
@@ -191,7 +191,7 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Outcom
     };
     // -help has printed our options and PETSc's by now; nothing to solve.
     if petsc.help_requested()? {
-        return Ok(Outcome::Help);
+        return Ok(Ending::Help);
     }
     let mut x = grid.dm.global_vector()?;
     x.set_name("u")?;
@@ -241,8 +241,8 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Outcom
     // Every option has had its chance to be read now, viewers included.
     refuse_unused(petsc, |_| false)?;
     Ok(if result.reason.converged() {
-        Outcome::Converged
+        Ending::Converged
     } else {
-        Outcome::NotConverged(format!("{} after {} iterations", result.reason.name, result.iterations))
+        Ending::NotConverged(format!("{} after {} iterations", result.reason.name, result.iterations))
     })
 }

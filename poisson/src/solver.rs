@@ -43,7 +43,7 @@ pub const MATRIX_FREE_PCS: [&str; 3] = ["none", "jacobi", "gmg"];
 /// The grid goes with it, so that `-pc_type mg` can coarsen it and
 /// `-pc_type gmg` build its levels.
 pub fn create<'m>(
-    petsc: &Petsc,
+    petsc: &'m Petsc,
     grid: &'m Grid,
     a: &'m Mat,
     matrix_free: bool,

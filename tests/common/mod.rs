@@ -86,6 +86,25 @@ pub fn mpi_environment(command: &mut Command) -> &mut Command {
         .env_remove("PETSC_OPTIONS")
 }
 
+/// The program under test: set for the tests of the package that builds it.
+pub fn poisson_binary() -> &'static Path {
+    // Read when the test compiles; other packages' tests have none.
+    let Some(path) = option_env!("CARGO_BIN_EXE_poisson") else { panic!("only tests of the poisson package run it") };
+    Path::new(path)
+}
+
+/// Runs poisson with `args` on `ranks` processes.
+pub fn poisson(ranks: usize, args: &[&str]) -> Run {
+    mpiexec(ranks, poisson_binary(), args, &[])
+}
+
+/// Runs poisson with `args` on `ranks` processes; the run must succeed.
+pub fn poisson_ok(ranks: usize, args: &[&str]) -> Run {
+    let run = poisson(ranks, args);
+    run.assert_success();
+    run
+}
+
 /// Runs `program args` on `ranks` processes, oversubscribing if needed.
 pub fn mpiexec(ranks: usize, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     launch(&[], ranks, program, args, env, TIMEOUT)

@@ -4,7 +4,7 @@
 
 use petsc::{Dm, Ksp, Petsc, Result, Vector};
 
-use super::kernels::{Field, Layout};
+use super::kernels::{LevelPart, PatchValues};
 use crate::config::Dirichlet;
 use crate::operator::{self, Stencil};
 
@@ -33,7 +33,7 @@ impl<'p> Coarse<'p> {
 
     /// Solves the coarsest level for `u` (owned points) from `rhs`, with
     /// zero boundary values.
-    pub fn solve(&mut self, layout: &Layout, rhs: Field, u: &mut [f64]) -> Result<()> {
+    pub fn solve(&mut self, layout: &LevelPart, rhs: PatchValues, u: &mut [f64]) -> Result<()> {
         let (o, e) = (layout.owned.start, layout.owned.end());
         let [ix, iy, iz] = layout.interior();
         {

@@ -1,5 +1,6 @@
-//! The multigrid kernels, on one rank's part of a level: arrays over the
-//! DMDA's ghosted patch (width 1), boundary nodes held at zero (the
+//! The multigrid kernels, on one rank's part of a level: arrays over its
+//! ghosted patch (ghosts one deep on the finest level, two on coarser ones),
+//! boundary nodes held at zero (the
 //! multigrid solves for interior unknowns, see the module comment).
 //!
 //! Each kernel walks the owned interior one grid line at a time and reads
@@ -11,19 +12,21 @@ use std::ops::Range;
 
 use petsc::Patch;
 
+use crate::grid::inverse_h2;
+
 /// Where one rank's part of a level lies in the grid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Layout {
+pub struct LevelPart {
     pub dim: usize,
     /// Grid points per direction (z is 1 in 2-D).
     pub points: [usize; 3],
     pub owned: Patch,
-    /// The patch the level's arrays cover: owned points and one layer of
-    /// ghosts, corners included.
+    /// The patch the level's arrays cover: owned points and the ghosts
+    /// around them, corners included.
     pub ghosted: Patch,
 }
 
-impl Layout {
+impl LevelPart {
     /// Position of grid point `n` in an array over the ghosted patch.
     pub fn at(&self, n: [usize; 3]) -> usize {
         self.ghosted.offset(n)
@@ -50,12 +53,12 @@ impl Layout {
 /// A right-hand side: values over `patch`, which is the owned patch for the
 /// input vector of the finest level and the ghosted one for coarser levels.
 #[derive(Clone, Copy)]
-pub struct Field<'a> {
+pub struct PatchValues<'a> {
     pub data: &'a [f64],
     pub patch: Patch,
 }
 
-impl Field<'_> {
+impl PatchValues<'_> {
     /// The value at grid point `n`.
     pub fn value(&self, n: [usize; 3]) -> f64 {
         self.data[self.patch.offset(n)]
@@ -78,7 +81,7 @@ pub struct Coefficients {
 impl Coefficients {
     /// On the unit square or cube with `points` nodes per direction.
     pub fn new(dim: usize, points: [usize; 3]) -> Self {
-        let c = [0, 1, 2].map(|d| if d < dim { ((points[d] - 1) as f64).powi(2) } else { 0.0 });
+        let c = inverse_h2(dim, points);
         Coefficients { c, diagonal: 2.0 * c.iter().sum::<f64>() }
     }
 }
@@ -94,7 +97,7 @@ struct Lines<'a> {
     above: &'a [f64],
 }
 
-fn lines<'a>(u: &'a mut [f64], layout: &Layout, start: [usize; 3], len: usize) -> Lines<'a> {
+fn lines<'a>(u: &'a mut [f64], layout: &LevelPart, start: [usize; 3], len: usize) -> Lines<'a> {
     let (sy, sz) = layout.strides();
     let at = layout.at(start);
     let (before, rest) = u.split_at_mut(at - 1);
@@ -112,9 +115,9 @@ fn lines<'a>(u: &'a mut [f64], layout: &Layout, start: [usize; 3], len: usize) -
 /// current values. `xs` limits the points to a sub-range of the line.
 fn relax_line(
     k: &Coefficients,
-    layout: &Layout,
+    layout: &LevelPart,
     u: &mut [f64],
-    f: Field,
+    f: PatchValues,
     colour: usize,
     line: [usize; 2],
     xs: Range<usize>,
@@ -145,7 +148,7 @@ fn relax_line(
 /// The red half-sweep on the owned interior points next to the faces of
 /// the owned box, which neighbouring ranks read as ghosts: what
 /// [`sweep_fused`] needs done (and exchanged) first.
-pub fn relax_faces(k: &Coefficients, layout: &Layout, u: &mut [f64], f: Field) {
+pub fn relax_faces(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: PatchValues) {
     let [ix, iy, iz] = layout.interior();
     if ix.is_empty() {
         return;
@@ -172,7 +175,7 @@ pub fn relax_faces(k: &Coefficients, layout: &Layout, u: &mut [f64], f: Field) {
 /// exchanged: the black points next to a face read them (computing a red
 /// point twice gives the same value, as its black neighbours have not
 /// changed in between).
-pub fn sweep_fused(k: &Coefficients, layout: &Layout, u: &mut [f64], f: Field) {
+pub fn sweep_fused(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: PatchValues) {
     let [ix, iy, iz] = layout.interior();
     let (ny, lines) = (iy.len(), iy.len() * iz.len());
     let lag = if layout.dim == 3 { ny + 1 } else { 1 };
@@ -212,7 +215,7 @@ pub struct Scratch {
 
 impl Scratch {
     /// For a level and the one below it (if any).
-    pub fn new(fine: &Layout, coarse: Option<&Layout>) -> Self {
+    pub fn new(fine: &LevelPart, coarse: Option<&LevelPart>) -> Self {
         let n = fine.ghosted.size[0];
         let wide = coarse.map_or(0, |c| c.ghosted.size[0]);
         Scratch { fine: vec![0.0; n + 4], coarse: vec![0.0; n / 2 + 3], coarse_wide: vec![0.0; wide] }
@@ -226,10 +229,10 @@ impl Scratch {
 /// restricts f itself. u's ghosts must be current.
 pub fn restrict(
     k: &Coefficients,
-    fine: &Layout,
+    fine: &LevelPart,
     u: Option<&[f64]>,
-    f: Field,
-    coarse: &Layout,
+    f: PatchValues,
+    coarse: &LevelPart,
     fc: &mut [f64],
     scratch: &mut Scratch,
 ) {
@@ -290,7 +293,7 @@ pub fn restrict(
 
 /// Linear interpolation of the coarse array `uc` (ghosts current) onto the
 /// fine level's owned interior, added to `u` (the coarse-grid correction).
-pub fn interpolate(coarse: &Layout, uc: &[f64], fine: &Layout, u: &mut [f64], scratch: &mut Scratch) {
+pub fn interpolate(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &mut [f64], scratch: &mut Scratch) {
     let [ix, iy, iz] = fine.interior();
     let len = ix.len();
     if len == 0 {
@@ -347,7 +350,7 @@ fn cubic_taps(n: usize, m: usize) -> ([(usize, f64); 4], usize) {
 /// the F-cycle's (linear interpolation leaves an error of the order of the
 /// discretization's). `uc` must hold its boundary values and current ghosts
 /// two deep, which the coarse levels have.
-pub fn interpolate_cubic(coarse: &Layout, uc: &[f64], fine: &Layout, u: &mut [f64], scratch: &mut Scratch) {
+pub fn interpolate_cubic(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &mut [f64], scratch: &mut Scratch) {
     let [ix, iy, iz] = fine.interior();
     let len = ix.len();
     if len == 0 {
@@ -394,13 +397,13 @@ mod tests {
     use super::*;
 
     /// One rank's whole grid of `n` x `n` (2-D) or n³ points.
-    fn layout(dim: usize, n: usize) -> Layout {
+    fn layout(dim: usize, n: usize) -> LevelPart {
         let points = if dim == 3 { [n; 3] } else { [n, n, 1] };
         let patch = Patch { start: [0; 3], size: points };
-        Layout { dim, points, owned: patch, ghosted: patch }
+        LevelPart { dim, points, owned: patch, ghosted: patch }
     }
 
-    fn field(l: &Layout, value: impl Fn([usize; 3]) -> f64) -> Vec<f64> {
+    fn field(l: &LevelPart, value: impl Fn([usize; 3]) -> f64) -> Vec<f64> {
         let mut v = vec![0.0; l.ghosted.len()];
         for z in 0..l.points[2] {
             for y in 0..l.points[1] {
@@ -412,14 +415,14 @@ mod tests {
         v
     }
 
-    fn interior(l: &Layout, n: [usize; 3]) -> bool {
+    fn interior(l: &LevelPart, n: [usize; 3]) -> bool {
         let [ix, iy, iz] = l.interior();
         ix.contains(&n[0]) && iy.contains(&n[1]) && iz.contains(&n[2])
     }
 
     /// The reference for the fused sweep: one Gauss-Seidel half-sweep: every owned interior point of one colour,
     /// with the other colour's current values (ghosts included).
-    fn relax(k: &Coefficients, layout: &Layout, u: &mut [f64], f: Field, colour: usize) {
+    fn relax(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: PatchValues, colour: usize) {
         let [ix, iy, iz] = layout.interior();
         for z in iz {
             for y in iy.clone() {
@@ -434,7 +437,7 @@ mod tests {
             let l = layout(dim, 9);
             let k = Coefficients::new(dim, l.points);
             let f = field(&l, |[x, y, z]| (x * 7 + y * 3 + z) as f64 % 5.0);
-            let rhs = Field { data: &f, patch: l.ghosted };
+            let rhs = PatchValues { data: &f, patch: l.ghosted };
             let start = field(&l, |n| if interior(&l, n) { (n[0] + 2 * n[1] + 3 * n[2]) as f64 % 4.0 } else { 0.0 });
             let (mut fused, mut halves) = (start.clone(), start);
             relax_faces(&k, &l, &mut fused, rhs);
@@ -487,7 +490,7 @@ mod tests {
             // f = 1 restricts to 1 at coarse nodes whose fine stencil is interior.
             let ones = field(&fine, |_| 1.0);
             let mut fc = field(&coarse, |_| 0.0);
-            restrict(&k, &fine, None, Field { data: &ones, patch: fine.ghosted }, &coarse, &mut fc, &mut scratch);
+            restrict(&k, &fine, None, PatchValues { data: &ones, patch: fine.ghosted }, &coarse, &mut fc, &mut scratch);
             let [ix, iy, iz] = coarse.interior();
             for n in [[ix.start + 1, iy.start + 1, iz.start], [ix.end - 2, iy.end - 2, iz.end - 1]] {
                 assert!((fc[coarse.at(n)] - 1.0).abs() < 1e-14, "{dim}-D {n:?}: {}", fc[coarse.at(n)]);
@@ -509,7 +512,7 @@ mod tests {
                 sum
             });
             let mut fc = field(&coarse, |_| 0.0);
-            let rhs = Field { data: &au, patch: fine.ghosted };
+            let rhs = PatchValues { data: &au, patch: fine.ghosted };
             restrict(&k, &fine, Some(&u), rhs, &coarse, &mut fc, &mut scratch);
             let biggest = fc.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             assert!(biggest < 1e-9 * k.diagonal, "{dim}-D: residual of A u = f restricts to {biggest}");

@@ -24,9 +24,9 @@ use petsc::{Dm, Error, GhostExchange, PcType, Petsc, Preconditioner, Result, Vec
 use crate::config::Dirichlet;
 use coarse::Coarse;
 use kernels::{
-    Coefficients, Field, Layout, Scratch, interpolate, interpolate_cubic, relax_faces, restrict, sweep_fused,
+    Coefficients, LevelPart, PatchValues, Scratch, interpolate, interpolate_cubic, relax_faces, restrict, sweep_fused,
 };
-pub use plan::{Plan, plan};
+pub use plan::{LevelGrid, plan};
 
 /// `-pc_type gmg`.
 pub struct Gmg;
@@ -122,7 +122,7 @@ pub fn check(petsc: &Petsc, dm: &Dm, dirichlet: Dirichlet) -> Result<Options> {
 
 /// One level: where it lies, its operator, its arrays.
 struct Level<'p> {
-    layout: Layout,
+    layout: LevelPart,
     k: Coefficients,
     exchange: GhostExchange<'p>,
     /// The correction this level solves for, over the ghosted patch.
@@ -137,16 +137,17 @@ impl<'p> Level<'p> {
     /// The finest level, on the solver's grid.
     fn finest(dm: &Dm<'p>) -> Result<Self> {
         let info = dm.info()?;
-        let layout = Layout { dim: info.dim, points: info.points, owned: dm.corners()?, ghosted: dm.ghost_corners()? };
+        let layout =
+            LevelPart { dim: info.dim, points: info.points, owned: dm.corners()?, ghosted: dm.ghost_corners()? };
         Self::with(layout, dm.ghost_exchange()?, false)
     }
 
     /// A coarser level, laid out as its plan says. No DMDA is made for it:
     /// a DMDA's set-up indexes all its points, which would be most of the
     /// preconditioner's set-up time, and only the layout is used.
-    fn coarse(petsc: &'p Petsc, plan: &Plan) -> Result<Self> {
-        let (boxes, rank) = (plan.box_layout(), petsc.rank() as usize);
-        let layout = Layout {
+    fn coarse(petsc: &'p Petsc, plan: &LevelGrid) -> Result<Self> {
+        let (boxes, rank) = (plan.box_layout(), petsc.rank());
+        let layout = LevelPart {
             dim: plan.dim,
             points: plan.points,
             owned: boxes.patch(rank, false),
@@ -155,7 +156,7 @@ impl<'p> Level<'p> {
         Self::with(layout, GhostExchange::for_layout(petsc, &boxes)?, true)
     }
 
-    fn with(layout: Layout, exchange: GhostExchange<'p>, has_f: bool) -> Result<Self> {
+    fn with(layout: LevelPart, exchange: GhostExchange<'p>, has_f: bool) -> Result<Self> {
         let n = layout.ghosted.len();
         Ok(Level {
             layout,
@@ -186,9 +187,9 @@ impl<'p> Level<'p> {
     }
 
     /// Red-black Gauss-Seidel sweeps, red first.
-    fn smooth(&mut self, rhs: Option<Field>, sweeps: usize) -> Result<()> {
+    fn smooth(&mut self, rhs: Option<PatchValues>, sweeps: usize) -> Result<()> {
         let Level { layout, k, exchange, u, f, .. } = self;
-        let rhs = rhs.unwrap_or(Field { data: f, patch: layout.ghosted });
+        let rhs = rhs.unwrap_or(PatchValues { data: f, patch: layout.ghosted });
         for _ in 0..sweeps {
             exchange.update(u)?;
             relax_faces(k, layout, u, rhs);
@@ -230,7 +231,7 @@ impl Preconditioner for Multigrid<'_> {
     fn apply(&mut self, x: &Vector, y: &mut Vector) -> Result<()> {
         let input = x.read()?;
         let top = self.levels.len() - 1;
-        let f = Field { data: &input, patch: self.levels[top].layout.owned };
+        let f = PatchValues { data: &input, patch: self.levels[top].layout.owned };
         match self.options.cycle {
             Cycle::Full => full(&mut self.levels, &mut self.coarse, &self.options, f)?,
             Cycle::V => {
@@ -291,17 +292,17 @@ impl Preconditioner for Multigrid<'_> {
 
 /// A V-cycle on `levels` (the last one finest), from its current u.
 /// `rhs` is the finest level's right-hand side when it is not its `f`.
-fn v_cycle(levels: &mut [Level], coarse: &mut Coarse, options: &Options, rhs: Option<Field>) -> Result<()> {
+fn v_cycle(levels: &mut [Level], coarse: &mut Coarse, options: &Options, rhs: Option<PatchValues>) -> Result<()> {
     let (lower, top) = levels.split_at_mut(levels.len() - 1);
     let top = &mut top[0];
     let Some(below) = lower.last_mut() else {
-        let rhs = rhs.unwrap_or(Field { data: &top.f, patch: top.layout.ghosted });
+        let rhs = rhs.unwrap_or(PatchValues { data: &top.f, patch: top.layout.ghosted });
         return coarse.solve(&top.layout, rhs, &mut top.u);
     };
     top.smooth(rhs, options.smooth_down)?;
     top.exchange.update(&mut top.u)?;
     below.f.fill(0.0);
-    let rhs_top = rhs.unwrap_or(Field { data: &top.f, patch: top.layout.ghosted });
+    let rhs_top = rhs.unwrap_or(PatchValues { data: &top.f, patch: top.layout.ghosted });
     restrict(&top.k, &top.layout, Some(&top.u), rhs_top, &below.layout, &mut below.f, &mut top.scratch);
     below.exchange.accumulate(&mut below.f)?;
     below.u.fill(0.0);
@@ -315,12 +316,12 @@ fn v_cycle(levels: &mut [Level], coarse: &mut Coarse, options: &Options, rhs: Op
 /// Full multigrid: the right-hand side restricted to every level, the
 /// coarsest solved, then each level started from the solution below
 /// (cubic interpolation) and improved by V-cycles.
-fn full(levels: &mut [Level], coarse: &mut Coarse, options: &Options, f: Field) -> Result<()> {
+fn full(levels: &mut [Level], coarse: &mut Coarse, options: &Options, f: PatchValues) -> Result<()> {
     let n = levels.len();
     for l in (1..n).rev() {
         let (lower, upper) = levels.split_at_mut(l);
         let (fine, below) = (&mut upper[0], lower.last_mut().expect("l >= 1"));
-        let rhs = if l == n - 1 { f } else { Field { data: &fine.f, patch: fine.layout.ghosted } };
+        let rhs = if l == n - 1 { f } else { PatchValues { data: &fine.f, patch: fine.layout.ghosted } };
         below.f.fill(0.0);
         restrict(&fine.k, &fine.layout, None, rhs, &below.layout, &mut below.f, &mut fine.scratch);
         below.exchange.accumulate(&mut below.f)?;

@@ -1,7 +1,8 @@
 //! Which levels a grid has: each halves the intervals of the one above
 //! while every direction has an even number of them (at least 4), and
 //! coarse node I goes to the rank that owns fine node 2I, so restriction and
-//! interpolation need nothing but one layer of ghosts.
+//! linear interpolation need nothing but one layer of ghosts (full
+//! multigrid's cubic interpolation reads two, which coarse levels hold).
 
 use petsc::{BoxLayout, DaInfo, Dm, Petsc, PetscInt, Result, StencilType};
 
@@ -11,15 +12,15 @@ const GHOSTS: usize = 2;
 /// A level's grid: points per direction and, per direction, how many each
 /// process row owns.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Plan {
+pub struct LevelGrid {
     pub dim: usize,
     pub points: [usize; 3],
     pub owned: [Vec<usize>; 3],
 }
 
 /// The levels from the finest (the grid given) down, at most `max_levels`.
-pub fn plan(info: &DaInfo, owned: [Vec<usize>; 3], max_levels: usize) -> Vec<Plan> {
-    let mut levels = vec![Plan { dim: info.dim, points: info.points, owned }];
+pub fn plan(info: &DaInfo, owned: [Vec<usize>; 3], max_levels: usize) -> Vec<LevelGrid> {
+    let mut levels = vec![LevelGrid { dim: info.dim, points: info.points, owned }];
     while levels.len() < max_levels {
         match levels.last().expect("not empty").coarsened() {
             Some(next) => levels.push(next),
@@ -29,8 +30,8 @@ pub fn plan(info: &DaInfo, owned: [Vec<usize>; 3], max_levels: usize) -> Vec<Pla
     levels
 }
 
-impl Plan {
-    fn coarsened(&self) -> Option<Plan> {
+impl LevelGrid {
+    fn coarsened(&self) -> Option<LevelGrid> {
         let mut next = self.clone();
         for d in 0..self.dim {
             let n = self.points[d];
@@ -62,7 +63,7 @@ impl Plan {
         BoxLayout { dim: self.dim, points: self.points, owned: self.owned.clone(), width: GHOSTS }
     }
 
-    /// The level's DMDA, laid out as [`Plan::box_layout`] says.
+    /// The level's DMDA, laid out as [`LevelGrid::box_layout`] says.
     pub fn dm<'p>(&self, petsc: &'p Petsc) -> Result<Dm<'p>> {
         let points = self.points.map(|n| n as PetscInt);
         let owned: Vec<Vec<PetscInt>> = self.owned.iter().map(|o| o.iter().map(|&n| n as PetscInt).collect()).collect();
