@@ -31,9 +31,8 @@ use petsc::Petsc;
 use poisson::config::Dirichlet;
 use poisson::multigrid::kernels::{self as mg, Coefficients, LevelPart, PatchValues, Scratch};
 use poisson::operator::{self as op, Stencil};
-use poisson::scaling::stream::{self, Triad};
-
-use poisson::scaling::job::GridSize;
+use poisson_scaling::job::GridSize;
+use poisson_scaling::stream::{self, Triad};
 use support::kernels::{aij_bytes, grid, matrix_free_bytes, param};
 use support::summary::{Record, Summary};
 

@@ -11,8 +11,14 @@ use std::sync::Mutex;
 static ONE_SERIES: Mutex<()> = Mutex::new(());
 
 fn scaling(args: &[&str]) -> Output {
+    let program = Path::new(env!("CARGO_BIN_EXE_poisson-scaling"));
+    // poisson-scaling runs the poisson beside it, which cargo builds here
+    // only along with poisson's own tests (the workspace's `cargo test`).
+    let poisson = program.with_file_name("poisson");
+    let release = if cfg!(debug_assertions) { "" } else { " --release" };
+    assert!(poisson.is_file(), "no {}: build poisson first (cargo build{release} -p poisson)", poisson.display());
     let _one = ONE_SERIES.lock().unwrap_or_else(|e| e.into_inner());
-    common::mpi_environment(&mut Command::new(env!("CARGO_BIN_EXE_poisson-scaling")))
+    common::mpi_environment(&mut Command::new(program))
         .args(args)
         .env("RUST_BACKTRACE", "0")
         .output()

@@ -6,7 +6,7 @@ use std::mem::size_of;
 use petsc::{Petsc, PetscInt};
 use poisson::config::Config;
 use poisson::grid::Grid;
-use poisson::scaling::job::GridSize;
+use poisson_scaling::job::GridSize;
 
 /// The grid of a bench case (the driver's grid sizes), laid out on one process.
 pub fn grid<'p>(petsc: &'p Petsc, size: GridSize) -> Grid<'p> {

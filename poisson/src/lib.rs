@@ -17,5 +17,4 @@ pub mod problem;
 pub mod report;
 pub mod rhs;
 pub mod run;
-pub mod scaling;
 pub mod solver;

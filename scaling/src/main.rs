@@ -1,5 +1,5 @@
 //! `poisson-scaling`: see `poisson-scaling --help` and README.md.
 
 fn main() -> std::process::ExitCode {
-    poisson::scaling::cli::main()
+    poisson_scaling::cli::main()
 }

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use super::job::{GridSize, Launcher, SolverSet};
-use super::series::{self, Mode, Plan};
-use super::{plot, table};
+use crate::error::{self, Error};
+use crate::job::{GridSize, Launcher, SolverSet};
+use crate::series::{self, Mode, Plan};
+use crate::{plot, stream, table};
 
 /// Runs `poisson` under mpiexec in series, keeps PETSc's own timings
 /// (-log_view as CSV, -memory_view) of the median of repeated runs, and
@@ -79,7 +80,7 @@ struct Common {
     #[arg(long = "mpiexec-arg", value_name = "ARG", allow_hyphen_values = true)]
     mpiexec_args: Vec<String>,
     /// Doubles per STREAM array per worker (three arrays each).
-    #[arg(long, default_value_t = super::stream::DEFAULT_ELEMENTS)]
+    #[arg(long, default_value_t = stream::DEFAULT_ELEMENTS)]
     stream_elements: usize,
     /// Options for every poisson run, after `--` (-ksp_rtol 1e-8, -problem manufactured...).
     #[arg(last = true, allow_hyphen_values = true, value_name = "POISSON OPTIONS")]
@@ -100,19 +101,20 @@ const PRESETS: [(&str, &str); 7] = [
 ];
 
 /// A `--solver` value: a preset's name, or NAME=OPTIONS.
-pub fn solver_set(text: &str) -> Result<SolverSet, String> {
+pub fn solver_set(text: &str) -> Result<SolverSet, Error> {
     let (name, options) = match text.split_once('=') {
         Some((name, options)) => (name.trim(), options.to_string()),
         None => match PRESETS.iter().find(|(name, _)| *name == text) {
             Some((name, options)) => (*name, options.to_string()),
             None => {
                 let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
-                return Err(format!("--solver {text}: no such preset ({}), nor NAME=OPTIONS", names.join(", ")));
+                let names = names.join(", ");
+                return Err(Error::Input(format!("--solver {text}: no such preset ({names}), nor NAME=OPTIONS")));
             }
         },
     };
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_+.".contains(c)) {
-        return Err(format!("--solver {text}: a name is letters, digits and -_+. only"));
+        return Err(Error::Input(format!("--solver {text}: a name is letters, digits and -_+. only")));
     }
     Ok(SolverSet { name: name.to_string(), options: options.split_whitespace().map(String::from).collect() })
 }
@@ -142,7 +144,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> Result<(), Error> {
     let (mode, points, common) = match cli.series {
         Series::Strong { grid, common } => (Mode::Strong, grid_points(&grid, &common), common),
         Series::Compare { grid, common } => (Mode::Compare, grid_points(&grid, &common), common),
@@ -152,10 +154,13 @@ fn run(cli: Cli) -> Result<(), String> {
         }
     };
     if let Some(&(grid, _)) = points.iter().find(|(g, _)| g.points < 3) {
-        return Err(format!("a grid of {} points per direction has no interior: at least 3 are needed", grid.points));
+        let points = grid.points;
+        return Err(Error::Input(format!(
+            "a grid of {points} points per direction has no interior: at least 3 are needed"
+        )));
     }
     if common.ranks.contains(&0) {
-        return Err("--ranks: a run needs at least one rank".into());
+        return Err(Error::Input("--ranks: a run needs at least one rank".into()));
     }
     let solvers = if common.solvers.is_empty() {
         vec![SolverSet { name: "default".into(), options: vec![] }]
@@ -167,7 +172,7 @@ fn run(cli: Cli) -> Result<(), String> {
         None => next_to_this_program("poisson")?,
     };
     let log_dir = common.out.join("logs");
-    std::fs::create_dir_all(&log_dir).map_err(|e| format!("cannot create {}: {e}", log_dir.display()))?;
+    std::fs::create_dir_all(&log_dir).map_err(error::file("create", &log_dir))?;
     let launcher =
         Launcher { mpiexec: common.mpiexec.clone(), mpiexec_args: common.mpiexec_args.clone(), poisson, log_dir };
     let plan = Plan {
@@ -197,14 +202,13 @@ fn grid_points(grids: &[usize], common: &Common) -> Vec<(GridSize, usize)> {
     grids.flat_map(|g| common.ranks.iter().map(move |&p| (g, p))).collect()
 }
 
-fn next_to_this_program(name: &str) -> Result<PathBuf, String> {
-    let me = std::env::current_exe().map_err(|e| format!("cannot find this program's path: {e}"))?;
-    let path = me.with_file_name(name);
-    if path.is_file() { Ok(path) } else { Err(format!("no {} (give --poisson PATH)", path.display())) }
+fn next_to_this_program(name: &str) -> Result<PathBuf, Error> {
+    let path = std::env::current_exe().map_err(Error::OwnPath)?.with_file_name(name);
+    if path.is_file() { Ok(path) } else { Err(Error::NoPoisson(path)) }
 }
 
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+fn write(path: &Path, text: &str) -> Result<(), Error> {
+    std::fs::write(path, text).map_err(error::file("write", path))
 }
 
 #[cfg(test)]
@@ -216,8 +220,8 @@ mod tests {
         assert_eq!(solver_set("gamg").unwrap().options, ["-assemble", "-ksp_type", "cg", "-pc_type", "gamg"]);
         let own = solver_set("bj=-assemble -pc_type bjacobi").unwrap();
         assert_eq!((own.name.as_str(), own.options.len()), ("bj", 3));
-        assert!(solver_set("gmag").unwrap_err().contains("no such preset"));
+        assert!(solver_set("gmag").unwrap_err().to_string().contains("no such preset"));
         assert!(solver_set("mg").unwrap().options.contains(&"-pc_mg_galerkin".to_string()));
-        assert!(solver_set("a,b=-pc_type none").unwrap_err().contains("name"));
+        assert!(solver_set("a,b=-pc_type none").unwrap_err().to_string().contains("name"));
     }
 }

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use crate::error::Error;
+
 /// An event's figures in one stage: the slowest rank's time, as `-log_view`
 /// reports it, and the largest call count.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -23,24 +25,29 @@ pub struct Log {
 
 impl Log {
     /// Reads the text of a `-log_view ...:ascii_csv` file.
-    pub fn parse(text: &str) -> Result<Log, String> {
+    pub fn parse(text: &str) -> Result<Log, Error> {
         let mut lines = text.lines();
         let header: Vec<&str> = lines
             .find(|l| l.starts_with("Stage Name,"))
-            .ok_or("no \"Stage Name,...\" header: not a -log_view ascii_csv file")?
+            .ok_or_else(|| unreadable("no \"Stage Name,...\" header: not a -log_view ascii_csv file"))?
             .split(',')
             .collect();
-        let column =
-            |name: &str| header.iter().position(|&h| h == name).ok_or(format!("the log has no column \"{name}\""));
+        let column = |name: &str| {
+            let found = header.iter().position(|&h| h == name);
+            found.ok_or_else(|| unreadable(format!("the log has no column \"{name}\"")))
+        };
         let (stage, event, count, time) =
             (column("Stage Name")?, column("Event Name")?, column("Count")?, column("Time")?);
         let mut log = Log::default();
         for line in lines.filter(|l| !l.trim().is_empty()) {
             let fields: Vec<&str> = line.split(',').collect();
-            let field = |i: usize| fields.get(i).copied().ok_or(format!("short line in the log: {line:?}"));
-            let number = |i: usize| -> Result<f64, String> {
+            let field =
+                |i: usize| fields.get(i).copied().ok_or_else(|| unreadable(format!("short line in the log: {line:?}")));
+            let number = |i: usize| -> Result<f64, Error> {
                 let text = field(i)?;
-                text.trim().parse().map_err(|_| format!("{text:?} is not a number in the log line {line:?}"))
+                text.trim()
+                    .parse()
+                    .map_err(|_| unreadable(format!("{text:?} is not a number in the log line {line:?}")))
             };
             let times = EventTimes { seconds: number(time)?, count: number(count)? as u64 };
             let slot = log.events.entry((field(stage)?.to_string(), field(event)?.to_string())).or_default();
@@ -56,24 +63,28 @@ impl Log {
     }
 
     /// A stage's total time (slowest rank), or an error if the log lacks it.
-    pub fn stage(&self, stage: &str) -> Result<f64, String> {
+    pub fn stage(&self, stage: &str) -> Result<f64, Error> {
         self.events
             .get(&(stage.to_string(), "summary".to_string()))
             .map(|t| t.seconds)
-            .ok_or(format!("the log has no stage \"{stage}\""))
+            .ok_or_else(|| unreadable(format!("the log has no stage \"{stage}\"")))
     }
+}
+
+/// What a run wrote, found lacking.
+fn unreadable(message: impl Into<String>) -> Error {
+    Error::Unreadable(message.into())
 }
 
 /// The peak resident memory summed over the ranks (bytes), from
 /// `-memory_view`'s "Maximum (over computational time) process memory:
 /// total T max M min m" line.
-pub fn peak_memory(stdout: &str) -> Result<f64, String> {
-    let line = stdout
-        .lines()
-        .find(|l| l.starts_with("Maximum (over computational time) process memory:"))
-        .ok_or("no -memory_view summary (\"Maximum (over computational time) process memory\") in the output")?;
-    let mut words = line.split_whitespace().skip_while(|&w| w != "total").skip(1);
-    words.next().and_then(|w| w.parse().ok()).ok_or(format!("no total in the memory summary {line:?}"))
+pub fn peak_memory(stdout: &str) -> Result<f64, Error> {
+    let missing = "no -memory_view summary (\"Maximum (over computational time) process memory\") in the output";
+    let line = stdout.lines().find(|l| l.starts_with("Maximum (over computational time) process memory:"));
+    let line = line.ok_or_else(|| unreadable(missing))?;
+    let total = line.split_whitespace().skip_while(|&w| w != "total").nth(1).and_then(|w| w.parse().ok());
+    total.ok_or_else(|| unreadable(format!("no total in the memory summary {line:?}")))
 }
 
 /// What poisson's closing lines say.
@@ -86,22 +97,23 @@ pub struct Outcome {
 
 /// Reads "Grid: ... (N unknowns) ..." and "Result: converged (...) in K
 /// iterations; ..." (or "Result: did not converge (...) in K iterations").
-pub fn outcome(stdout: &str) -> Result<Outcome, String> {
+pub fn outcome(stdout: &str) -> Result<Outcome, Error> {
     let line = |prefix: &str| {
-        stdout.lines().find(|l| l.starts_with(prefix)).ok_or(format!("no \"{prefix}\" line in poisson's output"))
+        let found = stdout.lines().find(|l| l.starts_with(prefix));
+        found.ok_or_else(|| unreadable(format!("no \"{prefix}\" line in poisson's output")))
     };
     let grid = line("Grid:")?;
     let unknowns = grid
         .split_once('(')
         .and_then(|(_, rest)| rest.split_once(" unknowns"))
         .and_then(|(n, _)| n.trim().parse().ok())
-        .ok_or(format!("no unknown count in {grid:?}"))?;
+        .ok_or_else(|| unreadable(format!("no unknown count in {grid:?}")))?;
     let result = line("Result:")?;
     let iterations = result
         .split_once(" iterations")
         .and_then(|(before, _)| before.rsplit(' ').next())
         .and_then(|n| n.parse().ok())
-        .ok_or(format!("no iteration count in {result:?}"))?;
+        .ok_or_else(|| unreadable(format!("no iteration count in {result:?}")))?;
     Ok(Outcome { unknowns, converged: result.starts_with("Result: converged"), iterations })
 }
 
@@ -127,12 +139,12 @@ Solver,PCSetUp,1,2,0.0224595,313.,101112.,443.,1.29901e+06
         assert_eq!(log.event("Solver", "MatMult"), EventTimes { seconds: 0.00694831, count: 589 });
         assert_eq!(log.event("Solver", "PCSetUp").count, 2);
         assert_eq!(log.event("Solver", "MatSOR"), EventTimes::default());
-        assert!(log.stage("Nowhere").unwrap_err().contains("Nowhere"));
+        assert!(log.stage("Nowhere").unwrap_err().to_string().contains("Nowhere"));
     }
 
     #[test]
     fn broken_logs_are_refused() {
-        assert!(Log::parse("hello\n").unwrap_err().contains("header"));
+        assert!(Log::parse("hello\n").unwrap_err().to_string().contains("header"));
         assert!(Log::parse("Stage Name,Event Name,Rank,Count,Time\nSolver,summary,0,1,abc\n").is_err());
         assert!(Log::parse("Stage Name,Event Name,Rank,Count,Time\nSolver,summary\n").is_err());
     }
@@ -154,6 +166,6 @@ Solver,PCSetUp,1,2,0.0224595,313.,101112.,443.,1.29901e+06
         assert_eq!(outcome(out).unwrap(), Outcome { unknowns: 66049, converged: true, iterations: 10 });
         let failed = out.replace("converged (CONVERGED_RTOL) in 10", "did not converge (DIVERGED_ITS) in 20");
         assert_eq!(outcome(&failed).unwrap(), Outcome { unknowns: 66049, converged: false, iterations: 20 });
-        assert!(outcome("Grid: 3 x 3 points (9 unknowns)\n").unwrap_err().contains("Result:"));
+        assert!(outcome("Grid: 3 x 3 points (9 unknowns)\n").unwrap_err().to_string().contains("Result:"));
     }
 }

@@ -8,7 +8,8 @@ use plotters::coord::combinators::LogCoord;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
-use super::series::{Mode, Row};
+use crate::error::Error;
+use crate::series::{Mode, Row};
 
 /// One curve: its points in order of x.
 struct Line {
@@ -20,9 +21,9 @@ struct Line {
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 
 /// Draws the picture of `rows` to `path`.
-pub fn svg(mode: Mode, rows: &[Row], path: &Path) -> Result<(), String> {
+pub fn svg(mode: Mode, rows: &[Row], path: &Path) -> Result<(), Error> {
     let root = SVGBackend::new(path, (1200, 480)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    root.fill(&WHITE)?;
     let (left, right) = root.split_horizontally(600);
     let time = |r: &Row| r.median.solver_s;
     match mode {
@@ -48,7 +49,7 @@ pub fn svg(mode: Mode, rows: &[Row], path: &Path) -> Result<(), String> {
             panel(&right, "unknowns per second of setup + solve", unknowns, "Mdof/s", rate, LogAxis)?;
         }
     }
-    root.present().map_err(|e| format!("{}: {e}", path.display()))
+    root.present().map_err(|e| Error::from(e).at(path.display()))
 }
 
 fn min_ranks(rows: &[Row]) -> f64 {
@@ -126,7 +127,7 @@ fn panel<A: YAxis>(
     y_desc: &str,
     lines: Vec<Line>,
     axis: A,
-) -> Result<(), String>
+) -> Result<(), Error>
 where
     <A::Spec as AsRangedCoord>::CoordDescType: ValueFormatter<f64>,
 {
@@ -136,9 +137,9 @@ where
     };
     let ((x0, x1), (y0, y1)) = (bounds(|p| p.0), bounds(|p| p.1));
     if !(x0.is_finite() && y0.is_finite() && x0 > 0.0 && y0 > 0.0) {
-        return Err(format!("nothing positive to plot in \"{title}\""));
+        return Err(Error::NothingToPlot { title: title.into() });
     }
-    let error = |e: DrawingAreaErrorKind<_>| format!("plot \"{title}\": {e}");
+    let error = |e: DrawingAreaErrorKind<_>| Error::from(e).at(format!("plot \"{title}\""));
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 20))
         .margin(15)

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
-use super::job::{GridSize, Launcher, Measurement, SolverSet};
-use super::stream;
+use crate::error::Error;
+use crate::job::{GridSize, Launcher, Measurement, SolverSet};
+use crate::stream;
 
 /// What the series measures, which says how runs are compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,7 +106,7 @@ impl Progress {
 }
 
 /// Runs the plan: STREAM for each rank count first, then every run.
-pub fn run(plan: &Plan, launcher: &Launcher) -> Result<Vec<Row>, String> {
+pub fn run(plan: &Plan, launcher: &Launcher) -> Result<Vec<Row>, Error> {
     let progress = Progress { terminal: std::io::stderr().is_terminal() };
     let mut rank_counts: Vec<usize> = plan.points.iter().map(|&(_, ranks)| ranks).collect();
     rank_counts.sort_unstable();

@@ -4,7 +4,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::petsc_log::{self, Log};
+use crate::error::{self, Error};
+use crate::petsc_log::{self, Log};
 
 /// A square (2-D) or cubic (3-D) grid of `points` nodes per direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -75,7 +76,7 @@ pub struct Launcher {
 impl Launcher {
     /// Runs poisson on `ranks` processes with `options`, PETSc's log written
     /// to `<log_dir>/<tag>.csv`.
-    pub fn run(&self, ranks: usize, options: &[String], tag: &str) -> Result<Measurement, String> {
+    pub fn run(&self, ranks: usize, options: &[String], tag: &str) -> Result<Measurement, Error> {
         let log_file = self.log_dir.join(format!("{tag}.csv"));
         let mut command = Command::new(&self.mpiexec);
         command
@@ -86,20 +87,20 @@ impl Launcher {
             .args(["-log_view", &format!(":{}:ascii_csv", log_file.display()), "-memory_view"])
             .stdin(Stdio::null());
         let shown = show(&command);
-        let output = command.output().map_err(|e| format!("cannot run {}: {e}", self.mpiexec.display()))?;
+        let output = command.output().map_err(error::file("run", &self.mpiexec))?;
         let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
         // 0: converged; 2: ran to the end without converging (still measured).
         if !matches!(output.status.code(), Some(0 | 2)) {
-            return Err(format!("`{shown}` failed ({}): {}", output.status, why(&stderr, &stdout)));
+            return Err(Error::Failed { command: shown, status: output.status, why: why(&stderr, &stdout) });
         }
-        measure(&stdout, &log_file).map_err(|e| format!("`{shown}`: {e}"))
+        measure(&stdout, &log_file).map_err(|e| e.at(format!("`{shown}`")))
     }
 }
 
-fn measure(stdout: &str, log_file: &Path) -> Result<Measurement, String> {
+fn measure(stdout: &str, log_file: &Path) -> Result<Measurement, Error> {
     let outcome = petsc_log::outcome(stdout)?;
-    let text = std::fs::read_to_string(log_file).map_err(|e| format!("cannot read {}: {e}", log_file.display()))?;
-    let log = Log::parse(&text).map_err(|e| format!("{}: {e}", log_file.display()))?;
+    let text = std::fs::read_to_string(log_file).map_err(error::file("read", log_file))?;
+    let log = Log::parse(&text).map_err(|e| e.at(log_file.display()))?;
     let matmult = log.event("Solver", "MatMult");
     Ok(Measurement {
         unknowns: outcome.unknowns,

@@ -1,8 +1,8 @@
 //! The series as a CSV file (every figure, full precision) and as a
 //! Markdown table (rounded, for READMEs).
 
-use super::job::SolverSet;
-use super::series::Row;
+use crate::job::SolverSet;
+use crate::series::Row;
 
 pub const CSV_HEADER: &str = "solver,dim,points,unknowns,ranks,repeats,converged,iterations,matrix_s,pc_setup_s,\
 ksp_solve_s,solver_s,matmult_s,matmult_count,dof_per_s,peak_memory_bytes,bytes_per_dof,speedup,efficiency,\
@@ -82,7 +82,7 @@ pub fn markdown(rows: &[Row], solvers: &[SolverSet], common: &[String], command:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scaling::job::{GridSize, Measurement};
+    use crate::job::{GridSize, Measurement};
 
     fn rows() -> Vec<Row> {
         let median = Measurement {
