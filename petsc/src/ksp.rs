@@ -195,6 +195,13 @@ impl Pc<'_> {
         check(unsafe { sys::PCSetType(self.raw, name.as_ptr()) })
     }
 
+    /// For PCMG: builds the coarse operators as Galerkin products R A P of
+    /// the preconditioning matrix (as `-pc_mg_galerkin pmat`).
+    pub fn set_mg_galerkin(&mut self) -> Result<()> {
+        // SAFETY: valid PC (of type mg: PETSc ignores the call otherwise).
+        check(unsafe { sys::PCMGSetGalerkin(self.raw, sys::PC_MG_GALERKIN_PMAT) })
+    }
+
     /// The type ("none", "jacobi", "gamg"...).
     pub fn pc_type(&self) -> Result<String> {
         let mut name = ptr::null();

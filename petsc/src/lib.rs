@@ -158,6 +158,15 @@ impl Drop for Petsc<'_> {
     }
 }
 
+/// The PETSc library's version line ("PETSc Release Version 3.18.5, ..."),
+/// as the library in use reports it; callable before [`Petsc::init`].
+pub fn library_version() -> Result<String> {
+    let mut text = vec![0 as c_char; 256];
+    // SAFETY: a buffer of the length given; PETSc terminates the string.
+    check(unsafe { sys::PetscGetVersion(text.as_mut_ptr(), text.len()) })?;
+    Ok(from_c(text.as_ptr()).trim().to_string())
+}
+
 /// `n` copies of `value`, or an error saying "out of memory" when they
 /// cannot be had: grid-sized buffers are made this way, so that running out
 /// is an error the ranks can agree on rather than an abort of one of them.

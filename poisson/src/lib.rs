@@ -6,11 +6,13 @@
 
 pub mod accuracy;
 pub mod agreement;
+pub mod command_line;
 pub mod config;
 pub mod grid;
 pub mod memory;
 pub mod multigrid;
 pub mod operator;
+pub mod option;
 pub mod outputs;
 pub mod picture;
 pub mod problem;

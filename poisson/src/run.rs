@@ -5,16 +5,17 @@ use std::path::Path;
 use mpi::environment::Universe;
 use mpi::topology::Communicator;
 use mpi::traits::Root;
-use petsc::{Error, Petsc, Result, Stage, Vector};
+use petsc::{Error, PcType, Petsc, Result, Stage, Vector};
 
 use crate::agreement::Agreement;
-use crate::config::{self, Config, ERROR_PNG, SOLUTION_PNG};
+use crate::config::{self, Config, ERROR_PNG, ERROR_VIEW, SOLUTION_PNG, SOLUTION_VIEW};
 use crate::grid::Grid;
 use crate::multigrid::{self, Gmg, Multigrid};
 use crate::operator::{self, Stencil};
+use crate::option::Opt;
 use crate::outputs::Outputs;
 use crate::picture::{self, Field};
-use crate::{accuracy, memory, report, rhs, solver};
+use crate::{accuracy, command_line, memory, option, report, rhs, solver};
 
 /// Exit statuses (README lists them).
 pub const EXIT_OK: u8 = 0;
@@ -30,17 +31,30 @@ enum Ending {
 /// Initializes PETSc on `universe`, runs, reports and [`finish`]es; returns
 /// the exit status, the same on every rank.
 pub fn main(universe: &Universe) -> u8 {
-    let args: Vec<String> = std::env::args().collect();
-    let agreement = Agreement::new(&universe.world());
-    // PETSc reads options files on rank 0 while the others wait: a missing
-    // file is best caught here, by every rank alike.
-    if let Err(e) = config::check_options_files(&args) {
-        if universe.world().rank() == 0 {
+    let world = universe.world();
+    let agreement = Agreement::new(&world);
+    // Before PETSc reads anything; every rank checks, all refuse alike.
+    let checked = command_line::arguments(std::env::args_os()).and_then(|args| {
+        command_line::check_words(&args, &known_names())?;
+        command_line::check_environment(&known_names())?;
+        command_line::check_options_files(&args)?;
+        Ok(args)
+    });
+    let problem = checked.as_ref().err().map(|e| e.message().to_string());
+    if let Err(e) = agreement.refuse_if_any(problem) {
+        if world.rank() == 0 {
             eprintln!("poisson: error: {e}");
         }
         return EXIT_ERROR;
     }
-    let petsc = match Petsc::init(universe, args, &config::help()) {
+    let args = checked.unwrap_or_default();
+    if args.iter().any(|a| a == "-version") {
+        if world.rank() == 0 {
+            println!("{}", versions());
+        }
+        return EXIT_OK;
+    }
+    let petsc = match Petsc::init(universe, args.clone(), &config::help()) {
         Ok(petsc) => petsc,
         Err(e) => {
             eprintln!("poisson: error on rank {}: {e}", universe.world().rank());
@@ -49,7 +63,7 @@ pub fn main(universe: &Universe) -> u8 {
     };
     let (outputs, outcome) = match Outputs::stage(&petsc) {
         Ok(outputs) => {
-            let outcome = outputs.check(&petsc, &agreement).and_then(|()| run(&petsc, &agreement, &outputs));
+            let outcome = outputs.check(&petsc, &agreement).and_then(|()| run(&petsc, &agreement, &outputs, &args));
             (outputs, outcome)
         }
         Err(e) => (Outputs::default(), Err(e)),
@@ -102,18 +116,62 @@ fn finish(petsc: Petsc, agreement: &Agreement, outputs: &Outputs, outcome: Resul
     run.status.max(end.status * EXIT_ERROR)
 }
 
-/// Fails if an option was given that nobody read, except those `later`
-/// says may still be read.
-fn refuse_unused(petsc: &Petsc, later: impl Fn(&str) -> bool) -> Result<()> {
-    let names: Vec<_> = petsc.unused_options()?.into_iter().map(|o| o.name).filter(|n| !later(n)).collect();
-    if names.is_empty() {
+/// Every name the program knows: its options, the fast path's, and the
+/// PETSc options it checks or suggests.
+fn known_names() -> Vec<&'static str> {
+    let declared = config::OPTIONS.iter().chain(&multigrid::OPTIONS).chain(&solver::CHECKED).map(|o| o.name);
+    declared.chain(option::PETSC_NAMES).collect()
+}
+
+/// Options given that nobody read, except those `later` says may still
+/// be read and those PETSc reads while it finalizes. On the command line
+/// they fail the run, with the nearest known name; from `PETSC_OPTIONS` or
+/// an options file (settings kept for other PETSc programs) they give one
+/// warning, when `warn`.
+fn unknown_options(petsc: &Petsc, args: &[String], later: impl Fn(&str) -> bool, warn: bool) -> Result<()> {
+    let unused: Vec<String> = petsc
+        .unused_options()?
+        .into_iter()
+        .map(|o| o.name)
+        .filter(|n| !later(n) && !command_line::READ_AT_FINALIZE.contains(&n.as_str()))
+        .collect();
+    let (given, elsewhere): (Vec<_>, Vec<_>) =
+        unused.iter().partition(|n| command_line::given_on_command_line(args, n));
+    if warn && !elsewhere.is_empty() && petsc.rank() == 0 {
+        let names: Vec<&str> = elsewhere.iter().map(|n| n.as_str()).collect();
+        eprintln!(
+            "poisson: warning: unused option{} from PETSC_OPTIONS or an options file: {}",
+            plural(names.len()),
+            names.join(", ")
+        );
+    }
+    if given.is_empty() {
         return Ok(());
     }
-    Err(Error::usage(format!(
-        "unknown option{} {} (used by neither poisson nor PETSc; see -help)",
-        if names.len() > 1 { "s" } else { "" },
-        names.join(", ")
-    )))
+    if let Some(name) = given.iter().find(|n| multigrid::OPTIONS.iter().any(|o| o.name == n.as_str())) {
+        return Err(Error::usage(format!("{name}: an option of -pc_type {}, which this run does not use", Gmg::NAME)));
+    }
+    let known = known_names();
+    let named: Vec<String> = given
+        .iter()
+        .map(|n| match option::nearest(n, known.iter().copied()) {
+            Some(near) => format!("{n} (did you mean {near}?)"),
+            None => n.to_string(),
+        })
+        .collect();
+    Err(Error::usage(format!("unknown option{} {} (see -help)", plural(named.len()), named.join(", "))))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n > 1 { "s" } else { "" }
+}
+
+/// What `-version` prints: poisson's version and commit, PETSc's, MPI's.
+fn versions() -> String {
+    let petsc = petsc::library_version().unwrap_or_else(|e| format!("unknown ({e})"));
+    let mpi = mpi::environment::library_version().unwrap_or_else(|_| "unknown".into());
+    let mpi = mpi.lines().next().unwrap_or("").trim().trim_end_matches(',').to_string();
+    format!("poisson {} (commit {})\n{petsc}\nMPI: {mpi}", env!("CARGO_PKG_VERSION"), env!("POISSON_COMMIT"))
 }
 
 /// Writes a picture of `v` (3-D: one z plane) from rank 0 to `file`, where
@@ -151,7 +209,7 @@ fn picture(
     }
 }
 
-fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Ending> {
+fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String]) -> Result<Ending> {
     let stage = |name| Stage::register(petsc, name);
     let stages = [
         stage("Domain creation")?,
@@ -167,6 +225,8 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Ending
         Ok(Box::new(Multigrid::new(petsc, dm, options)?))
     })?;
     let config = Config::from_options(petsc)?;
+    // Read only when the fast path runs; a wrong value is wrong in any run.
+    Opt::check_given(petsc, &multigrid::OPTIONS)?;
 
     let (mut grid, memory) = {
         let _stage = stages[0].push()?;
@@ -200,7 +260,7 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Ending
         ksp.set_up()?;
         // The preconditioner has read its options: a misspelt one is best
         // reported now, before a long solve, not after it.
-        refuse_unused(petsc, config::read_after_setup)?;
+        unknown_options(petsc, args, config::read_after_setup, false)?;
         solver::solve(&mut ksp, &b, &mut x)?;
     }
     let (result, error) = {
@@ -222,24 +282,24 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Ending
     }
     drop(ksp);
     drop(a);
-    if petsc.option_string("-solution_view")?.is_some() || petsc.option_string("-error_view")?.is_some() {
+    if SOLUTION_VIEW.text(petsc)?.is_some() || ERROR_VIEW.text(petsc)?.is_some() {
         grid.add_coordinates()?;
     }
     // -solution_view vtk:u.vts, hdf5:u.h5, binary:u.dat...: in the grid's natural order.
-    x.view_from_options("-solution_view")?;
+    x.view_from_options(SOLUTION_VIEW.name)?;
     if let Some((e, _)) = &error {
-        e.view_from_options("-error_view")?;
+        e.view_from_options(ERROR_VIEW.name)?;
     }
     if let Some(path) = &config.pictures.solution {
-        let file = outputs.staged(SOLUTION_PNG).unwrap_or(Path::new(path));
+        let file = outputs.staged(SOLUTION_PNG.name).unwrap_or(Path::new(path));
         picture(petsc, &grid, &config, &x, "u", (path, file))?;
     }
     if let (Some(path), Some((e, _))) = (&config.pictures.error, &error) {
-        let file = outputs.staged(ERROR_PNG).unwrap_or(Path::new(path));
+        let file = outputs.staged(ERROR_PNG.name).unwrap_or(Path::new(path));
         picture(petsc, &grid, &config, e, "u - exact", (path, file))?;
     }
     // Every option has had its chance to be read now, viewers included.
-    refuse_unused(petsc, |_| false)?;
+    unknown_options(petsc, args, |_| false, true)?;
     Ok(if result.reason.converged() {
         Ending::Converged
     } else {

@@ -5,6 +5,7 @@
 use crate::config::Dirichlet;
 use crate::grid::Grid;
 use crate::multigrid;
+use crate::option::{Default, Kind, MAX_INT, Opt};
 use petsc::{ConvergedReason, Error, Ksp, Mat, NormType, PcType, Petsc, PetscReal, Result, Vector};
 
 /// What a solve did, for the report.
@@ -34,6 +35,37 @@ impl SolveReport {
     }
 }
 
+/// PETSc's options the program checks before PETSc reads them (PETSc takes
+/// `nan` or a negative tolerance without a word, and wraps large integers):
+/// the solver's tolerances, iteration limit and multigrid levels. PETSc's
+/// `-help` describes them.
+pub const CHECKED: [Opt; 5] = [
+    Opt { name: "-ksp_rtol", kind: Kind::Real { min: 0.0, max: 1.0, below_max: true }, help: "relative tolerance" },
+    Opt {
+        name: "-ksp_atol",
+        kind: Kind::Real { min: 0.0, max: f64::INFINITY, below_max: false },
+        help: "absolute tolerance",
+    },
+    Opt {
+        name: "-ksp_divtol",
+        kind: Kind::Real { min: 1.0, max: f64::INFINITY, below_max: false },
+        help: "divergence tolerance",
+    },
+    Opt {
+        name: "-ksp_max_it",
+        kind: Kind::Int { default: Default::Derived("10000"), min: 0, max: MAX_INT },
+        help: "iteration limit",
+    },
+    MG_LEVELS,
+];
+
+/// PCMG's levels, which the grid must allow.
+const MG_LEVELS: Opt = Opt {
+    name: "-pc_mg_levels",
+    kind: Kind::Int { default: Default::Derived("1"), min: 1, max: MAX_INT },
+    help: "multigrid levels",
+};
+
 /// Preconditioners that need no more than the operator's action, its
 /// diagonal or the grid, which is all the matrix-free operator has. Others
 /// fail in PETSc, or (hypre) silently build the matrix column by column.
@@ -55,6 +87,12 @@ pub fn create<'m>(
     ksp.set_type("cg")?;
     ksp.pc()?.set_type("none")?;
     ksp.record_residuals()?;
+    for option in CHECKED {
+        match option.kind {
+            Kind::Real { .. } => drop(option.real(petsc)?),
+            _ => drop(option.int(petsc)?),
+        }
+    }
     ksp.set_from_options()?;
     let pc = ksp.pc()?.pc_type()?;
     if matrix_free && !MATRIX_FREE_PCS.contains(&pc.as_str()) {
@@ -66,7 +104,32 @@ pub fn create<'m>(
     if pc == multigrid::Gmg::NAME {
         multigrid::check(petsc, &grid.dm, dirichlet)?;
     }
+    if pc == "mg" {
+        check_mg_levels(petsc, grid)?;
+        // PCMG coarsens the grid and interpolates; the coarse operators are
+        // then R A P of the assembled one, as in PETSc's ex45 with
+        // -pc_mg_galerkin (the program computes no operator on other grids).
+        if petsc.option_string("-pc_mg_galerkin")?.is_none() {
+            ksp.pc()?.set_mg_galerkin()?;
+        }
+    }
     Ok(ksp)
+}
+
+/// Refuses more PCMG levels than the grid has: each coarser one halves the
+/// intervals of the one above, in every direction.
+fn check_mg_levels(petsc: &Petsc, grid: &Grid) -> Result<()> {
+    let Some(levels) = MG_LEVELS.int(petsc)? else { return Ok(()) };
+    let halvings = |n: usize| (n - 1).trailing_zeros() as usize;
+    let most = 1 + grid.points()[..grid.dim].iter().map(|&n| halvings(n)).min().unwrap_or(0);
+    if levels > most as i64 {
+        let sizes: Vec<String> = grid.points()[..grid.dim].iter().map(|n| n.to_string()).collect();
+        return Err(Error::usage(format!(
+            "-pc_mg_levels {levels}: a {} grid has at most {most} (each level halves the intervals)",
+            sizes.join(" x ")
+        )));
+    }
+    Ok(())
 }
 
 /// Solves A x = b from a zero initial guess.

@@ -22,6 +22,7 @@ mod plan;
 use petsc::{Dm, Error, GhostExchange, PcType, Petsc, Preconditioner, Result, Vector};
 
 use crate::config::Dirichlet;
+use crate::option::{Default, Kind, MAX_INT, Opt};
 use coarse::Coarse;
 use kernels::{
     Coefficients, LevelPart, PatchValues, Scratch, interpolate, interpolate_cubic, relax_faces, restrict, sweep_fused,
@@ -66,33 +67,55 @@ pub struct Options {
     pub finest_cycles: usize,
 }
 
+pub const GMG_TYPE: Opt = Opt {
+    name: "-pc_gmg_type",
+    kind: Kind::Choice(&["full", "multiplicative"]),
+    help: "full (F-cycle: full multigrid) or multiplicative (V-cycle)",
+};
+pub const LEVELS: Opt = Opt {
+    name: "-pc_gmg_levels",
+    kind: Kind::Int { default: Default::Derived("as many as the grid allows"), min: 1, max: MAX_INT },
+    help: "at most this many levels",
+};
+pub const SMOOTH_DOWN: Opt = Opt {
+    name: "-pc_gmg_smooth_down",
+    kind: Kind::Int { default: Default::Value(1), min: 0, max: MAX_INT },
+    help: "red-black Gauss-Seidel sweeps before the coarse correction",
+};
+pub const SMOOTH_UP: Opt = Opt {
+    name: "-pc_gmg_smooth_up",
+    kind: Kind::Int { default: Default::Value(1), min: 0, max: MAX_INT },
+    help: "sweeps after it",
+};
+pub const FMG_CYCLES: Opt = Opt {
+    name: "-pc_gmg_fmg_cycles",
+    kind: Kind::Int { default: Default::Value(1), min: 1, max: MAX_INT },
+    help: "V-cycles per level below the finest in the F-cycle",
+};
+// One V-cycle leaves an algebraic error of about half the discretization
+// error (the F-cycle interpolates the solution of a grid twice as coarse,
+// whose error is 4 times larger); a second on the finest level brings it
+// under a tenth.
+pub const FMG_FINEST_CYCLES: Opt = Opt {
+    name: "-pc_gmg_fmg_finest_cycles",
+    kind: Kind::Int { default: Default::Value(2), min: 1, max: MAX_INT },
+    help: "V-cycles on the finest level in the F-cycle",
+};
+
+/// The preconditioner's options, in the order `-help` lists them.
+pub const OPTIONS: [Opt; 6] = [GMG_TYPE, LEVELS, SMOOTH_DOWN, SMOOTH_UP, FMG_CYCLES, FMG_FINEST_CYCLES];
+
 impl Options {
+    /// Reads and checks the options (declared above).
     pub fn from_database(petsc: &Petsc) -> Result<Self> {
-        let count = |name: &str, default: usize, min: usize| -> Result<usize> {
-            match petsc.option_int(name)? {
-                None => Ok(default),
-                Some(n) if n >= min as petsc::PetscInt => Ok(n as usize),
-                Some(n) => Err(Error::usage(format!("{name} {n}: at least {min} is needed"))),
-            }
-        };
-        let cycle = match petsc.option_string("-pc_gmg_type")?.as_deref() {
-            None | Some("full") => Cycle::Full,
-            Some("multiplicative") => Cycle::V,
-            Some(other) => {
-                return Err(Error::usage(format!("-pc_gmg_type {other}: expected full or multiplicative")));
-            }
-        };
+        let count = |option: &Opt| Ok(option.size(petsc)?.unwrap_or(usize::MAX));
         Ok(Options {
-            cycle,
-            max_levels: count("-pc_gmg_levels", usize::MAX, 1)?,
-            smooth_down: count("-pc_gmg_smooth_down", 1, 0)?,
-            smooth_up: count("-pc_gmg_smooth_up", 1, 0)?,
-            fmg_cycles: count("-pc_gmg_fmg_cycles", 1, 1)?,
-            // One V-cycle leaves an algebraic error of about half the
-            // discretization error (the F-cycle interpolates the solution
-            // of a grid twice as coarse, whose error is 4 times larger);
-            // a second on the finest level brings it under a tenth.
-            finest_cycles: count("-pc_gmg_fmg_finest_cycles", 2, 1)?,
+            cycle: if GMG_TYPE.choice(petsc)? == "full" { Cycle::Full } else { Cycle::V },
+            max_levels: count(&LEVELS)?,
+            smooth_down: count(&SMOOTH_DOWN)?,
+            smooth_up: count(&SMOOTH_UP)?,
+            fmg_cycles: count(&FMG_CYCLES)?,
+            finest_cycles: count(&FMG_FINEST_CYCLES)?,
         })
     }
 }
