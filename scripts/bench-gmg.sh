@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fast path's benchmarks (README, "The fast path"), on 2 ranks, with
+# The fast path's benchmarks (docs/benchmarks.md), on 2 ranks, with
 # poisson-scaling and poisson itself. Writes under benches/results/gmg-*/
 # (OUT=dir to change). Run it on an idle machine: about 6 minutes here.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The solver comparison (README, "Benchmarks and scaling"): time to solve
+# The solver comparison (docs/benchmarks.md, "Solver comparison"): time to solve
 # (setup and solve apart), iterations, dof/s and bytes per dof, for each
 # solver on growing grids, seed and manufactured problems, 2-D and 3-D,
 # made with poisson-scaling on 2 ranks. Writes compare.csv, compare.md and

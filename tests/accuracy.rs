@@ -52,7 +52,7 @@ fn the_seeds_operator_gives_the_same_errors() {
     let args = ["-problem", "manufactured", "-ksp_rtol", "1e-12", "-nx", "65", "-ny", "49"];
     let symmetric = poisson_ok(1, &args).error_norms();
     // Not symmetric: with non-zero boundary values CG breaks down on it
-    // (README), so GMRES.
+    // (docs/problem.md), so GMRES.
     let seed = poisson_ok(1, &[&args[..], &["-dirichlet", "seed", "-ksp_type", "gmres"]].concat()).error_norms();
     assert!((symmetric.0 - seed.0).abs() < 1e-9 && (symmetric.1 - seed.1).abs() < 1e-9, "{symmetric:?} {seed:?}");
 }

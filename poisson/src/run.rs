@@ -17,7 +17,7 @@ use crate::outputs::Outputs;
 use crate::picture::{self, Field};
 use crate::{accuracy, command_line, memory, option, report, rhs, solver};
 
-/// Exit statuses (README lists them).
+/// Exit statuses (docs/options.md lists them).
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_ERROR: u8 = 1;
 pub const EXIT_NOT_CONVERGED: u8 = 2;
