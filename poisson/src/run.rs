@@ -13,7 +13,7 @@ use crate::grid::Grid;
 use crate::multigrid::{self, Gmg, Multigrid};
 use crate::operator::{self, Stencil};
 use crate::outputs::Outputs;
-use crate::picture::{self, Field};
+use crate::picture::{self, Field, Subject};
 use crate::{accuracy, memory, report, rhs, solver};
 
 /// Exit statuses (README lists them).
@@ -124,7 +124,7 @@ fn picture(
     grid: &Grid,
     config: &Config,
     v: &Vector,
-    name: &str,
+    subject: Subject,
     (path, file): (&str, &Path),
 ) -> Result<()> {
     let [nx, ny, nz] = grid.points();
@@ -132,10 +132,11 @@ fn picture(
     if k >= nz {
         return Err(Error::usage(format!("-png_slice {k}: the grid's z indices run from 0 to {}", nz - 1)));
     }
+    let shown = (grid.dim == 3).then_some(k);
     let values = grid.dm.gather_natural(v)?;
     let written = if petsc.rank() == 0 {
         let plane = &values[k * nx * ny..(k + 1) * nx * ny];
-        picture::write(file, &Field { values: plane, nx, ny, name })
+        picture::write(file, &Field { values: plane, points: &grid.points()[..grid.dim], plane: shown, subject })
     } else {
         Ok((0.0, 0.0))
     };
@@ -145,7 +146,7 @@ fn picture(
         (Err(e), _) => Err(e),
         (Ok(_), 0) => Err(Error::io(format!("{path}: not written (see rank 0)"))),
         (Ok((min, max)), _) => {
-            let plane = if grid.dim == 3 { format!(", plane z = {k}") } else { String::new() };
+            let (name, plane) = (subject.name(), picture::plane(shown));
             petsc.print(&format!("Picture: {path} ({name} from {min:.3e} to {max:.3e}{plane})\n"))
         }
     }
@@ -232,11 +233,11 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Ending
     }
     if let Some(path) = &config.pictures.solution {
         let file = outputs.staged(SOLUTION_PNG).unwrap_or(Path::new(path));
-        picture(petsc, &grid, &config, &x, "u", (path, file))?;
+        picture(petsc, &grid, &config, &x, Subject::Solution, (path, file))?;
     }
     if let (Some(path), Some((e, _))) = (&config.pictures.error, &error) {
         let file = outputs.staged(ERROR_PNG).unwrap_or(Path::new(path));
-        picture(petsc, &grid, &config, e, "u - exact", (path, file))?;
+        picture(petsc, &grid, &config, e, Subject::Error, (path, file))?;
     }
     // Every option has had its chance to be read now, viewers included.
     refuse_unused(petsc, |_| false)?;
