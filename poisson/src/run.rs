@@ -14,7 +14,7 @@ use crate::multigrid::{self, Gmg, Multigrid};
 use crate::operator::{self, Stencil};
 use crate::option::Opt;
 use crate::outputs::Outputs;
-use crate::picture::{self, Field};
+use crate::picture::{self, Field, Subject};
 use crate::{accuracy, command_line, memory, option, report, rhs, solver};
 
 /// Exit statuses (docs/options.md lists them).
@@ -182,7 +182,7 @@ fn picture(
     grid: &Grid,
     config: &Config,
     v: &Vector,
-    name: &str,
+    subject: Subject,
     (path, file): (&str, &Path),
 ) -> Result<()> {
     let [nx, ny, nz] = grid.points();
@@ -190,10 +190,11 @@ fn picture(
     if k >= nz {
         return Err(Error::usage(format!("-png_slice {k}: the grid's z indices run from 0 to {}", nz - 1)));
     }
+    let shown = (grid.dim == 3).then_some(k);
     let values = grid.dm.gather_natural(v)?;
     let written = if petsc.rank() == 0 {
         let plane = &values[k * nx * ny..(k + 1) * nx * ny];
-        picture::write(file, &Field { values: plane, nx, ny, name })
+        picture::write(file, &Field { values: plane, points: &grid.points()[..grid.dim], plane: shown, subject })
     } else {
         Ok((0.0, 0.0))
     };
@@ -203,7 +204,7 @@ fn picture(
         (Err(e), _) => Err(e),
         (Ok(_), 0) => Err(Error::io(format!("{path}: not written (see rank 0)"))),
         (Ok((min, max)), _) => {
-            let plane = if grid.dim == 3 { format!(", plane z = {k}") } else { String::new() };
+            let (name, plane) = (subject.name(), picture::plane(shown));
             petsc.print(&format!("Picture: {path} ({name} from {min:.3e} to {max:.3e}{plane})\n"))
         }
     }
@@ -292,11 +293,11 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String])
     }
     if let Some(path) = &config.pictures.solution {
         let file = outputs.staged(SOLUTION_PNG.name).unwrap_or(Path::new(path));
-        picture(petsc, &grid, &config, &x, "u", (path, file))?;
+        picture(petsc, &grid, &config, &x, Subject::Solution, (path, file))?;
     }
     if let (Some(path), Some((e, _))) = (&config.pictures.error, &error) {
         let file = outputs.staged(ERROR_PNG.name).unwrap_or(Path::new(path));
-        picture(petsc, &grid, &config, e, "u - exact", (path, file))?;
+        picture(petsc, &grid, &config, e, Subject::Error, (path, file))?;
     }
     // Every option has had its chance to be read now, viewers included.
     unknown_options(petsc, args, |_| false, true)?;
