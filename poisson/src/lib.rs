@@ -8,6 +8,7 @@ pub mod accuracy;
 pub mod agreement;
 pub mod config;
 pub mod grid;
+pub mod hdf5;
 pub mod memory;
 pub mod multigrid;
 pub mod operator;

@@ -4,7 +4,6 @@ use std::path::Path;
 
 use mpi::environment::Universe;
 use mpi::topology::Communicator;
-use mpi::traits::Root;
 use petsc::{Error, Petsc, Result, Stage, Vector};
 
 use crate::agreement::Agreement;
@@ -12,9 +11,9 @@ use crate::config::{self, Config, ERROR_PNG, SOLUTION_PNG};
 use crate::grid::Grid;
 use crate::multigrid::{self, Gmg, Multigrid};
 use crate::operator::{self, Stencil};
-use crate::outputs::Outputs;
+use crate::outputs::{Outputs, write_on_first_rank};
 use crate::picture::{self, Field};
-use crate::{accuracy, memory, report, rhs, solver};
+use crate::{accuracy, hdf5, memory, report, rhs, solver};
 
 /// Exit statuses (README lists them).
 pub const EXIT_OK: u8 = 0;
@@ -133,22 +132,14 @@ fn picture(
         return Err(Error::usage(format!("-png_slice {k}: the grid's z indices run from 0 to {}", nz - 1)));
     }
     let values = grid.dm.gather_natural(v)?;
-    let written = if petsc.rank() == 0 {
+    let range = write_on_first_rank(petsc, path, || {
         let plane = &values[k * nx * ny..(k + 1) * nx * ny];
         picture::write(file, &Field { values: plane, nx, ny, name })
-    } else {
-        Ok((0.0, 0.0))
-    };
-    let mut ok = written.is_ok() as u8;
-    petsc.world().process_at_rank(0).broadcast_into(&mut ok);
-    match (written, ok) {
-        (Err(e), _) => Err(e),
-        (Ok(_), 0) => Err(Error::io(format!("{path}: not written (see rank 0)"))),
-        (Ok((min, max)), _) => {
-            let plane = if grid.dim == 3 { format!(", plane z = {k}") } else { String::new() };
-            petsc.print(&format!("Picture: {path} ({name} from {min:.3e} to {max:.3e}{plane})\n"))
-        }
-    }
+    })?;
+    // Printed by the first rank, which has the range.
+    let (min, max) = range.unwrap_or_default();
+    let plane = if grid.dim == 3 { format!(", plane z = {k}") } else { String::new() };
+    petsc.print(&format!("Picture: {path} ({name} from {min:.3e} to {max:.3e}{plane})\n"))
 }
 
 fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Ending> {
@@ -222,13 +213,21 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs) -> Result<Ending
     }
     drop(ksp);
     drop(a);
-    if petsc.option_string("-solution_view")?.is_some() || petsc.option_string("-error_view")?.is_some() {
-        grid.add_coordinates()?;
+    let views = [("-solution_view", Some(&x)), ("-error_view", error.as_ref().map(|(e, _)| e))];
+    // Coordinates, which VTK writes, only when a viewer is asked for.
+    for (option, _) in &views {
+        if petsc.option_string(option)?.is_some() {
+            grid.add_coordinates()?;
+            break;
+        }
     }
-    // -solution_view vtk:u.vts, hdf5:u.h5, binary:u.dat...: in the grid's natural order.
-    x.view_from_options("-solution_view")?;
-    if let Some((e, _)) = &error {
-        e.view_from_options("-error_view")?;
+    // -solution_view vtk:u.vts, hdf5:u.h5, binary:u.dat...: in the grid's
+    // natural order; HDF5 files then described (attributes, XDMF).
+    for (option, v) in views {
+        if let Some(v) = v {
+            v.view_from_options(option)?;
+            hdf5::describe(petsc, &grid, &config, outputs, option, v)?;
+        }
     }
     if let Some(path) = &config.pictures.solution {
         let file = outputs.staged(SOLUTION_PNG).unwrap_or(Path::new(path));
