@@ -39,6 +39,11 @@ fn main() {
         ));
     }
     check_scalar(&conf, &petsc.found_by);
+    // PETSc's HDF5 viewer exists only in a PETSc built with HDF5.
+    println!("cargo::rustc-check-cfg=cfg(petsc_have_hdf5)");
+    if define(&conf, "PETSC_HAVE_HDF5").is_some() {
+        println!("cargo::rustc-cfg=petsc_have_hdf5");
+    }
 
     // One cfg per minor release reached, so code reads `#[cfg(petsc_ge_3_19)]`.
     for m in MIN_MINOR..=MAX_MINOR {

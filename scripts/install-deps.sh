@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building, testing and running poisson needs on Debian 12 or
-# 13: PETSc, OpenMPI, libclang for bindgen, pkg-config, a C toolchain, and
-# a Rust toolchain if none is there. Safe to run twice: packages already
+# 13: PETSc, OpenMPI, libclang for bindgen, pkg-config, a C toolchain
+# (packaging/debian/packages.txt) and a Rust toolchain if none is there;
+# with --tests, also the readers the tests check output files with
+# (test-packages.txt beside it). Safe to run twice: packages already
 # installed are skipped, and apt is not even called when nothing is missing.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-mapfile -t packages < <(sed 's/#.*//; /^[[:space:]]*$/d; s/[[:space:]]//g' packaging/debian/packages.txt)
+lists=(packaging/debian/packages.txt)
+[ "${1:-}" != --tests ] || lists+=(packaging/debian/test-packages.txt)
+mapfile -t packages < <(sed 's/#.*//; /^[[:space:]]*$/d; s/[[:space:]]//g' "${lists[@]}")
 # Rust: rustup's when present; otherwise Debian's, which is recent enough
 # (1.85) from Debian 13 on.
 command -v cargo >/dev/null 2>&1 || packages+=(cargo rustc)

@@ -5,7 +5,7 @@
 # alongside them, the container images (scripts/test-images.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --tests
 
 # The packaging test spends most of its time downloading and unpacking
 # Debian packages into images: it runs alongside the rest, not after it.

@@ -170,6 +170,9 @@ fn mpi_petsc_errors() {
         let mut da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [1, 1], 1, 1).unwrap();
         let e = da.set_up().unwrap_err();
         assert!(!e.message().is_empty() && !e.message().starts_with("PETSc error"), "{e}");
+        // An HDF5 file that is not there, on every rank alike.
+        let e = petsc::Hdf5File::append(petsc, std::path::Path::new("/nonexistent/u.h5")).err().unwrap();
+        assert!(e.message().starts_with("/nonexistent/u.h5: ") && e.kind() == ErrorKind::Petsc, "{e}");
         // Options: absent, present, malformed.
         assert_eq!(petsc.option_int("-not_given").unwrap(), None);
         assert!(!petsc.help_requested().unwrap());

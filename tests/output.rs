@@ -1,12 +1,14 @@
 //! Output a person or a script can read: the solution and the error through
-//! PETSc's viewers (VTK for ParaView, PETSc binary, HDF5) and as a PNG,
-//! each read back here and checked against the solution itself.
+//! PETSc's viewers (VTK for ParaView, PETSc binary, HDF5 with its XDMF file)
+//! and as a PNG, each read back here and checked against the solution itself.
 
 mod common;
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::process::Command;
 
-use common::{poisson_ok, read_petsc_vec, scratch};
+use common::{assert_refused, poisson, poisson_ok, read_petsc_vec, scratch};
 use poisson::picture::{INK, Layout, Map, NEUTRAL, Scale, font};
 
 /// A VTK structured grid as PETSc writes it (XML, raw appended data): the
@@ -286,12 +288,152 @@ fn a_3d_picture_shows_the_chosen_plane() {
     assert_picture_shows(&read_png(&dir.join("e.png")), e, (nx, ny), &title("u - exact"), Map::Diverging);
 }
 
+/// What tests/read_xdmf.py read from an XDMF file and the HDF5 file it
+/// names: h5py, the XML, and ParaView's two XDMF readers.
+struct Xdmf(HashMap<String, String>);
+
+impl Xdmf {
+    fn read(path: &Path) -> Self {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/read_xdmf.py");
+        // Debian's interpreter, which Debian's python3-h5py and python3-paraview
+        // are installed for (another python3 may come first in PATH).
+        let out = Command::new("/usr/bin/python3").arg(script).arg(path).output().expect("/usr/bin/python3 runs");
+        assert!(
+            out.status.success(),
+            "read_xdmf.py {} failed (needs python3-h5py and python3-paraview: scripts/install-deps.sh):\n{}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        Xdmf(text.lines().map(|l| l.split_once('\t').unwrap()).map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    fn get(&self, key: &str) -> &str {
+        self.0.get(key).unwrap_or_else(|| panic!("read_xdmf.py found no {key}"))
+    }
+
+    fn numbers(&self, key: &str) -> Vec<f64> {
+        self.get(key).split(' ').map(|n| n.parse().unwrap_or_else(|_| panic!("{key}: {n}"))).collect()
+    }
+}
+
+/// Checks an XDMF file and its HDF5 file as ParaView and h5py see them: the
+/// grid of `points` (x, y, z; z 1 in 2-D) on the unit square or cube, the
+/// field `name` holding `values` (natural order) in `bytes`-byte floats, as
+/// the dataset `/name` of `h5` (named relative to the XDMF file), and the
+/// attributes `expected`.
+fn assert_describes(
+    xmf: &Path,
+    (h5, name): (&str, &str),
+    points: [usize; 3],
+    (values, bytes): (&[f64], usize),
+    expected: &[(&str, &str)],
+) {
+    let read = Xdmf::read(xmf);
+    let dim = if points[2] == 1 { 2 } else { 3 };
+    let zyx = |v: [String; 3]| format!("{} {} {}", v[2], v[1], v[0]);
+    let h = points.map(|n| if n > 1 { 1.0 / (n - 1) as f64 } else { 1.0 });
+    // The XML: a 3-D co-rectilinear mesh (a 2-D grid one node thick), axes z, y, x.
+    assert_eq!(read.get("topology"), "3DCoRectMesh");
+    assert_eq!(read.get("dimensions"), zyx(points.map(|n| n.to_string())));
+    assert_eq!(read.get("geometry"), "ORIGIN_DXDYDZ");
+    assert_eq!(read.numbers("origin"), [0.0; 3]);
+    assert_eq!(read.numbers("spacing"), [h[2], h[1], h[0]]);
+    assert_eq!(read.get("attribute"), format!("{name} Scalar Node"));
+    assert_eq!(read.get("item"), format!("HDF Float {bytes} {}", zyx(points.map(|n| n.to_string()))));
+    assert_eq!((read.get("file"), read.get("dataset")), (h5, format!("/{name}").as_str()));
+    // The HDF5 file, through h5py: the dataset (z, y, x) and its attributes.
+    let shape: Vec<String> = points[..dim].iter().rev().map(|n| n.to_string()).collect();
+    assert_eq!((read.get("shape"), read.get("dtype")), (shape.join(" ").as_str(), format!("<f{bytes}").as_str()));
+    assert_eq!(read.numbers("h5 values"), values);
+    for (axis, d) in ["x", "y", "z"].iter().zip(0..dim) {
+        assert_eq!(read.get(&format!("attr n{axis}")), points[d].to_string());
+        assert_eq!(read.numbers(&format!("attr h{axis}")), [h[d]]);
+        assert_eq!(read.numbers(&format!("attr origin_{axis}")), [0.0]);
+    }
+    assert!(!read.0.contains_key("attr nz") || dim == 3, "a 2-D grid has no z");
+    assert_eq!(read.get("attr dimension"), dim.to_string());
+    for (key, value) in expected {
+        assert_eq!(read.get(&format!("attr {key}")), *value, "attribute {key}");
+    }
+    // ParaView: the nodes where they are, x fastest, and the field on them.
+    let n: usize = points.iter().product();
+    for reader in ["vtkXdmfReader", "vtkXdmf3Reader"] {
+        assert_eq!(read.get(&format!("{reader} points")), n.to_string(), "{reader}");
+        let top = [1.0, 1.0, if dim == 3 { 1.0 } else { 0.0 }];
+        assert_eq!(read.numbers(&format!("{reader} bounds")), [0.0, top[0], 0.0, top[1], 0.0, top[2]], "{reader}");
+        let positions = read.numbers(&format!("{reader} positions"));
+        for (node, p) in positions.chunks_exact(3).enumerate() {
+            let ijk = [node % points[0], node / points[0] % points[1], node / (points[0] * points[1])];
+            let expected = [0, 1, 2].map(|d| ijk[d] as f64 * if d < dim { h[d] } else { 0.0 });
+            assert!(p.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-15), "{reader}: node {node} at {p:?}");
+        }
+        assert_eq!(read.numbers(&format!("{reader} values")), values, "{reader}");
+    }
+}
+
 #[test]
-fn hdf5_output_is_an_hdf5_file() {
+fn hdf5_output_opens_in_paraview_through_its_xdmf_file() {
     let dir = scratch("output-hdf5");
-    let path = dir.join("u.h5");
-    poisson_ok(2, &["-nx", "17", "-ny", "17", "-solution_view", &format!("hdf5:{}", path.display())]);
-    let bytes = std::fs::read(&path).unwrap();
-    assert!(bytes.starts_with(b"\x89HDF\r\n\x1a\n"), "no HDF5 signature");
-    assert!(bytes.len() > 17 * 17 * 8);
+    let file = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let grid = ["-problem", "manufactured", "-nx", "33", "-ny", "17"];
+    let view = |option: &str, kind: &str, name: &str| [option.to_string(), format!("{kind}:{}", file(name))];
+    let hdf5 = [view("-solution_view", "hdf5", "u.h5"), view("-error_view", "hdf5", "e.h5")].concat();
+    let binary = [view("-solution_view", "binary", "u.dat"), view("-error_view", "binary", "e.dat")].concat();
+    for views in [&hdf5, &binary] {
+        poisson_ok(2, &[&grid[..], &views.iter().map(String::as_str).collect::<Vec<_>>()].concat());
+    }
+    let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    assert_eq!(names, ["e.dat", "e.dat.info", "e.h5", "e.xmf", "u.dat", "u.dat.info", "u.h5", "u.xmf"]);
+    let set_up = [("problem", "manufactured"), ("dirichlet", "symmetric"), ("operator", "matrix-free")];
+    let u = read_petsc_vec(&dir.join("u.dat"));
+    assert_describes(&dir.join("u.xmf"), ("u.h5", "u"), [33, 17, 1], (&u, 8), &set_up);
+    let e = read_petsc_vec(&dir.join("e.dat"));
+    assert_describes(&dir.join("e.xmf"), ("e.h5", "error"), [33, 17, 1], (&e, 8), &set_up);
+    // The options as given: the targets' names, not where they were staged.
+    let options = Xdmf::read(&dir.join("u.xmf")).get("attr options").to_string();
+    for given in ["-problem manufactured", "-nx 33", "-ny 17", &hdf5[..2].join(" "), &hdf5[2..].join(" ")] {
+        assert!(options.contains(given), "{given:?} not in {options:?}");
+    }
+}
+
+#[test]
+fn hdf5_output_of_a_3d_run_opens_in_paraview() {
+    let dir = scratch("output-hdf5-3d");
+    let file = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let grid = ["-dim", "3", "-nx", "9", "-ny", "11", "-nz", "13", "-assemble", "-dirichlet", "seed"];
+    // In single precision, which the XDMF file must say.
+    let hdf5 = format!("hdf5:{}", file("u.h5"));
+    poisson_ok(2, &[&grid[..], &["-solution_view", &hdf5, "-viewer_hdf5_sp_output"]].concat());
+    poisson_ok(2, &[&grid[..], &["-solution_view", &format!("binary:{}", file("u.dat"))]].concat());
+    let u: Vec<f64> = read_petsc_vec(&dir.join("u.dat")).iter().map(|&v| f64::from(v as f32)).collect();
+    let set_up = [("problem", "seed"), ("dirichlet", "seed"), ("operator", "assembled"), ("nz", "13")];
+    assert_describes(&dir.join("u.xmf"), ("u.h5", "u"), [9, 11, 13], (&u, 4), &set_up);
+}
+
+#[test]
+fn a_failed_run_leaves_no_hdf5_or_xdmf_file() {
+    let dir = scratch("output-hdf5-failed");
+    let target = format!("hdf5:{}", dir.join("u.h5").display());
+    // Misspelt, found after the solve: the files were written, then removed.
+    let run = poisson(2, &["-nx", "17", "-ny", "17", "-solution_view", &target, "-ksp_vieww"]);
+    assert_eq!((run.status, run.our_errors().len()), (Some(1), 1), "{}", run.stderr);
+    assert!(run.our_errors()[0].contains("unknown option -ksp_vieww"), "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "files left behind");
+    // Files already there stay as they were.
+    for name in ["u.h5", "u.xmf"] {
+        std::fs::write(dir.join(name), "good\n").unwrap();
+    }
+    assert_eq!(poisson(2, &["-nx", "17", "-solution_view", &target, "-ksp_vieww"]).status, Some(1));
+    for name in ["u.h5", "u.xmf"] {
+        assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), "good\n", "{name} replaced");
+    }
+    // A description that cannot be written is refused before anything is.
+    std::fs::remove_file(dir.join("u.xmf")).unwrap();
+    std::fs::create_dir(dir.join("u.xmf")).unwrap();
+    let run = poisson(2, &["-nx", "17", "-solution_view", &target]);
+    assert_refused(&run, &["u.xmf"], "u.xmf: is a directory");
+    assert_eq!(std::fs::read_to_string(dir.join("u.h5")).unwrap(), "good\n");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2, "files left behind");
 }

@@ -1,7 +1,9 @@
 //! Constants bindgen cannot produce with the right type, and the differences
 //! between PETSc releases (3.18 to current), in one place.
 
-use crate::{PetscErrorCode, PetscInt};
+use std::ffi::{c_char, c_void};
+
+use crate::{MPI_Comm, PetscDataType, PetscErrorCode, PetscFileMode, PetscInt, PetscViewer};
 
 /// `PETSC_SUCCESS` is a cast macro from 3.19 on and absent before.
 pub const SUCCESS: PetscErrorCode = 0;
@@ -14,6 +16,8 @@ pub const ERR_MPI: PetscErrorCode = crate::PETSC_ERR_MPI as PetscErrorCode;
 pub const ERR_FILE_WRITE: PetscErrorCode = crate::PETSC_ERR_FILE_WRITE as PetscErrorCode;
 /// Error code for errors raised on the Rust side of a call.
 pub const ERR_ARG_WRONG: PetscErrorCode = crate::PETSC_ERR_ARG_WRONG as PetscErrorCode;
+/// PETSc's code for an operation this build does not support.
+pub const ERR_SUP: PetscErrorCode = crate::PETSC_ERR_SUP as PetscErrorCode;
 /// `PETSC_DECIDE`: an untyped macro.
 pub const DECIDE: PetscInt = -1;
 /// `PETSC_DECIDE` for an argument whose integer type changed between
@@ -53,4 +57,54 @@ unsafe extern "C" {
     /// bytes were written (see macros.c). Call after PetscInitialize.
     #[link_name = "petsc_sys_check_writes"]
     pub fn check_writes();
+}
+
+// PETSc's HDF5 viewer, declared here rather than generated from its header:
+// petscviewerhdf5.h includes HDF5's headers, which PETSc's pkg-config file
+// does not locate (Debian keeps them in /usr/include/hdf5/<mpi>), and these
+// two functions use none of HDF5's types. Their signatures are the same from
+// PETSc 3.18 to 3.22 and later.
+#[cfg(petsc_have_hdf5)]
+unsafe extern "C" {
+    /// Opens an HDF5 file on `comm` (collective, through MPI-IO).
+    pub fn PetscViewerHDF5Open(
+        comm: MPI_Comm,
+        name: *const c_char,
+        mode: PetscFileMode,
+        viewer: *mut PetscViewer,
+    ) -> PetscErrorCode;
+
+    /// Writes a scalar attribute (a string for `PETSC_STRING`) on the dataset
+    /// or group `parent` (collective, the same value on every rank).
+    pub fn PetscViewerHDF5WriteAttribute(
+        viewer: PetscViewer,
+        parent: *const c_char,
+        name: *const c_char,
+        datatype: PetscDataType,
+        value: *const c_void,
+    ) -> PetscErrorCode;
+}
+
+/// Without HDF5 no `hdf5:` viewer can have written a file to open: fails
+/// with [`ERR_SUP`].
+#[cfg(not(petsc_have_hdf5))]
+pub unsafe fn PetscViewerHDF5Open(
+    _: MPI_Comm,
+    _: *const c_char,
+    _: PetscFileMode,
+    _: *mut PetscViewer,
+) -> PetscErrorCode {
+    ERR_SUP
+}
+
+/// Without HDF5: fails with [`ERR_SUP`], as [`PetscViewerHDF5Open`] does.
+#[cfg(not(petsc_have_hdf5))]
+pub unsafe fn PetscViewerHDF5WriteAttribute(
+    _: PetscViewer,
+    _: *const c_char,
+    _: *const c_char,
+    _: PetscDataType,
+    _: *const c_void,
+) -> PetscErrorCode {
+    ERR_SUP
 }

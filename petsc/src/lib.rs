@@ -10,10 +10,10 @@
 //! PETSc's own message, never a printed traceback.
 //!
 //! Every handle ([`Dm`], [`Vector`], [`Mat`], [`Ksp`], [`Stage`],
-//! [`GhostExchange`], [`Registration`] and the preconditioners it builds)
-//! carries the lifetime of the borrow of [`Petsc`] it was made from, so
-//! none can be used or destroyed after PETSc is finalized, and none can
-//! leave the thread PETSc runs on: [`lifetimes`] shows the code this
+//! [`GhostExchange`], [`Hdf5File`], [`Registration`] and the preconditioners
+//! it builds) carries the lifetime of the borrow of [`Petsc`] it was made
+//! from, so none can be used or destroyed after PETSc is finalized, and none
+//! can leave the thread PETSc runs on: [`lifetimes`] shows the code this
 //! rejects, one example per handle type.
 #![deny(missing_docs)]
 // Numbers cross between PETSc's integers (32-bit here) and Rust's sizes
@@ -24,6 +24,7 @@
 mod dm;
 mod error;
 mod ghost;
+mod hdf5;
 mod ksp;
 pub mod lifetimes;
 mod log;
@@ -45,6 +46,7 @@ use petsc_sys as sys;
 pub use dm::{Boundary, DaInfo, Dm, GridArray, GridView, GridViewMut, Patch, StencilType};
 pub use error::{Error, ErrorKind, Result};
 pub use ghost::{BoxLayout, GhostExchange};
+pub use hdf5::{Attribute, Hdf5File};
 pub use ksp::{ConvergedReason, Ksp, Pc};
 pub use log::{Stage, StageGuard};
 pub use mat::{Mat, MatStencil, ShellOperator};

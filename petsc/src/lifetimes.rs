@@ -8,7 +8,7 @@
 //! with the error named on its first line:
 //!
 //! ```no_run
-//! use petsc::{Boundary, Dm, GhostExchange, Ksp, Mat, Petsc, PcType, Stage, StencilType, Vector};
+//! use petsc::{Boundary, Dm, GhostExchange, Hdf5File, Ksp, Mat, Petsc, PcType, Stage, StencilType, Vector};
 //!
 //! struct Identity;
 //! impl PcType for Identity {
@@ -42,6 +42,9 @@
 //!         let _in_stage = stage.push()?;
 //!         ksp.solve(&b, &mut x)?;
 //!     }
+//!     let file = Hdf5File::append(&petsc, std::path::Path::new("u.h5"))?;
+//!     file.write_attribute("/", "solver", petsc::Attribute::Text("cg"))?;
+//!     file.close()?;
 //!     // Handles go before what they borrow, and all before PETSc.
 //!     drop(ksp);
 //!     drop((assembled, shell, b, x, exchange));
@@ -163,6 +166,18 @@
 //! drop(dm);
 //! petsc.finalize()?;
 //! exchange.update(&mut vec![0.0; exchange.len()])?;
+//! # Ok(()) }
+//! ```
+//!
+//! An [`Hdf5File`](crate::Hdf5File):
+//!
+//! ```compile_fail,E0505
+//! # fn main() -> petsc::Result<()> {
+//! # let universe = mpi::initialize().unwrap();
+//! # let petsc = petsc::Petsc::init(&universe, ["example".to_string()], "")?;
+//! let file = petsc::Hdf5File::append(&petsc, std::path::Path::new("u.h5"))?;
+//! petsc.finalize()?;
+//! file.close()?;
 //! # Ok(()) }
 //! ```
 //!

@@ -7,7 +7,7 @@ use std::ptr::{self, NonNull};
 
 use petsc_sys as sys;
 
-use crate::{Life, PetscInt, PetscReal, PetscScalar, Result, c_string, check, report_drop_error, to_usize};
+use crate::{Life, PetscInt, PetscReal, PetscScalar, Result, c_string, check, from_c, report_drop_error, to_usize};
 
 /// A PETSc Vec. Owned vectors are destroyed on drop; the ones PETSc lends to
 /// a callback are not.
@@ -55,6 +55,15 @@ impl<'p> Vector<'p> {
         let name = c_string(name)?;
         // SAFETY: PETSc copies the name.
         check(unsafe { sys::PetscObjectSetName(self.raw as sys::PetscObject, name.as_ptr()) })
+    }
+
+    /// The vector's name (a viewer's name for it: the dataset `/name` of
+    /// an HDF5 file).
+    pub fn name(&self) -> Result<String> {
+        let mut name = ptr::null();
+        // SAFETY: out-pointer to a string the Vec owns, copied at once.
+        check(unsafe { sys::PetscObjectGetName(self.raw as sys::PetscObject, &mut name) })?;
+        Ok(from_c(name))
     }
 
     /// Sets every entry to `value`.

@@ -6,6 +6,9 @@ use petsc::{Boundary, DaInfo, Dm, Error, Petsc, PetscInt, Result, StencilType};
 use crate::config::{Config, MIN_POINTS};
 use crate::problem::Point;
 
+/// The grid's first node: the corner of the unit square or cube.
+pub const ORIGIN: Point = [0.0; 3];
+
 /// A distributed grid of `points` nodes per direction, spacing `h`.
 pub struct Grid<'p> {
     pub dm: Dm<'p>,
@@ -56,7 +59,7 @@ impl<'p> Grid<'p> {
     /// viewers that write the geometry (VTK). Only then: they cost 2 or 3
     /// values per node.
     pub fn add_coordinates(&mut self) -> Result<()> {
-        self.dm.set_uniform_coordinates([[0.0, 1.0]; 3])
+        self.dm.set_uniform_coordinates(ORIGIN.map(|o| [o, o + 1.0]))
     }
 
     /// Number of unknowns (one per node).
@@ -76,7 +79,7 @@ impl<'p> Grid<'p> {
 
     /// The coordinates of node `n`.
     pub fn point(&self, n: [usize; 3]) -> Point {
-        [0, 1, 2].map(|d| n[d] as f64 * self.h[d])
+        [0, 1, 2].map(|d| ORIGIN[d] + n[d] as f64 * self.h[d])
     }
 
     /// The volume (area in 2-D) of a cell, which scales discrete L2 norms.

@@ -9,6 +9,7 @@ pub mod agreement;
 pub mod command_line;
 pub mod config;
 pub mod grid;
+pub mod hdf5;
 pub mod memory;
 pub mod multigrid;
 pub mod operator;

@@ -201,6 +201,11 @@ impl ShellOperator for MatrixFree<'_, '_> {
     }
 }
 
+/// How the operator is applied, as the report and the HDF5 output say it.
+pub fn kind(assemble: bool) -> &'static str {
+    if assemble { "assembled" } else { "matrix-free" }
+}
+
 /// The operator as a shell matrix that applies the stencil in Rust.
 pub fn matrix_free<'g, 'p>(grid: &'g Grid<'p>, dirichlet: Dirichlet) -> Result<Mat<'g>> {
     let operator = MatrixFree { grid, stencil: Stencil::new(grid, dirichlet), x_local: grid.dm.local_vector()? };

@@ -5,14 +5,16 @@
 //! its own directory and renamed over its target only once the run has not
 //! failed, so a failed run never replaces or truncates a file. A target that
 //! is a device or a pipe (`/dev/null`, `/dev/full`) cannot be replaced: its
-//! output is staged in the temporary directory and copied into it.
+//! output is staged in the temporary directory and copied into it. An HDF5
+//! file gets an XDMF description beside it (`u.h5`, `u.xmf`), staged and
+//! committed with it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
 use mpi::traits::*;
-use petsc::{Petsc, Result};
+use petsc::{Error, Petsc, Result};
 
 use crate::agreement::Agreement;
 use crate::config::PICTURE_OPTIONS;
@@ -31,6 +33,21 @@ struct Output {
     into: bool,
     /// Every rank writes it (HDF5 through MPI-IO); otherwise only the first.
     all_ranks: bool,
+    /// An HDF5 file written into a file (not a device): described by an
+    /// XDMF file beside it.
+    described: bool,
+}
+
+/// An `hdf5:` viewer's output while staged: the file PETSc wrote and where
+/// its XDMF description goes.
+pub struct Hdf5Staged {
+    /// The HDF5 file, under its staged name.
+    pub file: PathBuf,
+    /// The XDMF file to write, under its staged name.
+    pub xdmf: PathBuf,
+    /// The HDF5 file's name once in place: the XDMF file, beside it, refers
+    /// to it by this name.
+    pub file_name: String,
 }
 
 /// The run's output files, staged until the run's outcome is known.
@@ -57,8 +74,7 @@ impl Outputs {
         for (option, value) in petsc.options()? {
             let Some(value) = value else { continue };
             let n = outputs.files.len();
-            let stage =
-                |file: &str, all_ranks| Output::staged(&option, file, format!(".poisson-{tag}-{n}-"), all_ranks);
+            let stage = |file: &str, hdf5| Output::staged(&option, file, format!(".poisson-{tag}-{n}-"), hdf5);
             if PICTURE_OPTIONS.contains(&option.as_str()) {
                 outputs.files.push(stage(&value, false));
             } else if let Some((kind, file, tail)) = viewer_file(&value) {
@@ -87,11 +103,22 @@ impl Outputs {
         self.files.iter().find(|f| f.option == option).map(|f| f.staged.as_path())
     }
 
+    /// The output of the `hdf5:` viewer of `option`, if it has one that is
+    /// described by an XDMF file.
+    pub fn hdf5(&self, option: &str) -> Option<Hdf5Staged> {
+        let f = self.files.iter().find(|f| f.option == option && f.described)?;
+        Some(Hdf5Staged {
+            file: f.staged.clone(),
+            xdmf: xdmf_beside(&f.staged),
+            file_name: f.target.file_name()?.to_string_lossy().into_owned(),
+        })
+    }
+
     /// A message with staged names put back to the targets'.
     pub fn explain(&self, message: &str) -> String {
-        self.files
-            .iter()
-            .fold(message.to_string(), |m, f| m.replace(&*f.staged.to_string_lossy(), &f.target.to_string_lossy()))
+        self.files.iter().flat_map(Output::companions).fold(message.to_string(), |m, (staged, target)| {
+            m.replace(&*staged.to_string_lossy(), &target.to_string_lossy())
+        })
     }
 
     /// The targets written so far (their staged files exist).
@@ -134,15 +161,37 @@ impl Outputs {
     }
 }
 
+/// Has the first rank write a file (that it alone writes) and tells every
+/// rank whether it could, so that all go on or fail alike: collective. The
+/// first rank gets what `write` returned, the others `None`.
+pub fn write_on_first_rank<T>(petsc: &Petsc, shown: &str, write: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
+    let written = if petsc.rank() == 0 { write().map(Some) } else { Ok(None) };
+    let mut ok = u8::from(written.is_ok());
+    petsc.world().process_at_rank(0).broadcast_into(&mut ok);
+    match (written, ok) {
+        (Err(e), _) => Err(e),
+        (Ok(_), 0) => Err(Error::io(format!("{shown}: not written (see rank 0)"))),
+        (Ok(value), _) => Ok(value),
+    }
+}
+
+/// Where the XDMF description of the HDF5 file `path` goes: beside it,
+/// ending in .xmf instead.
+fn xdmf_beside(path: &Path) -> PathBuf {
+    path.with_extension("xmf")
+}
+
 impl Output {
-    fn staged(option: &str, file: &str, prefix: String, all_ranks: bool) -> Self {
+    /// `hdf5`: an HDF5 viewer's file, which every rank writes.
+    fn staged(option: &str, file: &str, prefix: String, hdf5: bool) -> Self {
         let target = PathBuf::from(file);
         let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let into = fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir());
         // Beside the target (same file system, so renaming is atomic),
         // keeping its name's end: PETSc reads the format from it (.vts).
         let dir = if into { std::env::temp_dir() } else { parent(&target).to_path_buf() };
-        Output { option: option.to_string(), staged: dir.join(format!("{prefix}{name}")), target, into, all_ranks }
+        let staged = dir.join(format!("{prefix}{name}"));
+        Output { option: option.to_string(), staged, target, into, all_ranks: hdf5, described: hdf5 && !into }
     }
 
     /// Whether this rank can write the output: the target is no directory,
@@ -150,6 +199,15 @@ impl Output {
     fn check(&self, rank: usize) -> io::Result<()> {
         if self.target.is_dir() || self.target.as_os_str().is_empty() {
             return Err(io::Error::other("is a directory"));
+        }
+        if self.described {
+            let xdmf = xdmf_beside(&self.target);
+            if xdmf == self.target {
+                return Err(io::Error::other("its XDMF description would take its name: end it in .h5"));
+            }
+            if xdmf.is_dir() {
+                return Err(io::Error::other(format!("its XDMF description {}: is a directory", xdmf.display())));
+            }
         }
         if self.into {
             return OpenOptions::new().write(true).open(&self.target).map(drop);
@@ -159,11 +217,13 @@ impl Output {
         fs::remove_file(probe)
     }
 
-    /// (staged, target) for the file and the companions PETSc wrote.
+    /// (staged, target) for the file, the companions PETSc wrote and the
+    /// XDMF description.
     fn companions(&self) -> impl Iterator<Item = (PathBuf, PathBuf)> + '_ {
         let with = |p: &Path, end: &str| PathBuf::from(format!("{}{end}", p.display()));
         std::iter::once((self.staged.clone(), self.target.clone()))
             .chain(COMPANIONS.iter().map(move |end| (with(&self.staged, end), with(&self.target, end))))
+            .chain(self.described.then(|| (xdmf_beside(&self.staged), xdmf_beside(&self.target))))
     }
 
     /// Puts what was staged on disk (a full disk fails here), or copies it
@@ -236,6 +296,38 @@ mod tests {
         assert_eq!(fs::read_to_string(dir.join("u.dat.info")).unwrap(), "info");
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 2);
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_hdf5_file_is_committed_with_its_xdmf_description() {
+        let dir = std::env::temp_dir().join(format!("poisson-outputs-hdf5-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("u.h5");
+        let outputs =
+            Outputs { files: vec![Output::staged("-solution_view", target.to_str().unwrap(), ".s-".into(), true)] };
+        let staged = outputs.hdf5("-solution_view").unwrap();
+        assert_eq!((staged.xdmf.as_path(), staged.file_name.as_str()), (dir.join(".s-u.xmf").as_path(), "u.h5"));
+        fs::write(&staged.file, "h5").unwrap();
+        fs::write(&staged.xdmf, "xmf").unwrap();
+        let message = format!("{}: No space left on device", staged.xdmf.display());
+        assert_eq!(outputs.explain(&message), format!("{}: No space left on device", dir.join("u.xmf").display()));
+        outputs.commit().unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "h5");
+        assert_eq!(fs::read_to_string(dir.join("u.xmf")).unwrap(), "xmf");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 2);
+        fs::remove_dir_all(dir).unwrap();
+        // Written into a device, it has no description.
+        assert!(
+            Outputs { files: vec![Output::staged("-solution_view", "/dev/null", "p-".into(), true)] }
+                .hdf5("-solution_view")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn an_hdf5_file_named_like_its_description_is_refused() {
+        let out = Output::staged("-solution_view", "/tmp/u.xmf", "p-".into(), true);
+        assert!(out.check(0).unwrap_err().to_string().contains("end it in .h5"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub fn summary(
 ) -> String {
     let dim = grid.dim;
     let join = |v: &[usize]| v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" x ");
-    let operator = if config.assemble { "assembled" } else { "matrix-free" };
+    let operator = crate::operator::kind(config.assemble);
     let verdict = if solve.reason.converged() { "converged" } else { "did not converge" };
     let problem = match config.problem {
         crate::problem::Problem::Seed => "seed (f = 1, u = 0 on the boundary)",

@@ -4,7 +4,6 @@ use std::path::Path;
 
 use mpi::environment::Universe;
 use mpi::topology::Communicator;
-use mpi::traits::Root;
 use petsc::{Error, PcType, Petsc, Result, Stage, Vector};
 
 use crate::agreement::Agreement;
@@ -13,9 +12,9 @@ use crate::grid::Grid;
 use crate::multigrid::{self, Gmg, Multigrid};
 use crate::operator::{self, Stencil};
 use crate::option::Opt;
-use crate::outputs::Outputs;
+use crate::outputs::{Outputs, write_on_first_rank};
 use crate::picture::{self, Field, Subject};
-use crate::{accuracy, command_line, memory, option, report, rhs, solver};
+use crate::{accuracy, command_line, hdf5, memory, option, report, rhs, solver};
 
 /// Exit statuses (docs/options.md lists them).
 pub const EXIT_OK: u8 = 0;
@@ -192,22 +191,14 @@ fn picture(
     }
     let shown = (grid.dim == 3).then_some(k);
     let values = grid.dm.gather_natural(v)?;
-    let written = if petsc.rank() == 0 {
+    let range = write_on_first_rank(petsc, path, || {
         let plane = &values[k * nx * ny..(k + 1) * nx * ny];
         picture::write(file, &Field { values: plane, points: &grid.points()[..grid.dim], plane: shown, subject })
-    } else {
-        Ok((0.0, 0.0))
-    };
-    let mut ok = written.is_ok() as u8;
-    petsc.world().process_at_rank(0).broadcast_into(&mut ok);
-    match (written, ok) {
-        (Err(e), _) => Err(e),
-        (Ok(_), 0) => Err(Error::io(format!("{path}: not written (see rank 0)"))),
-        (Ok((min, max)), _) => {
-            let (name, plane) = (subject.name(), picture::plane(shown));
-            petsc.print(&format!("Picture: {path} ({name} from {min:.3e} to {max:.3e}{plane})\n"))
-        }
-    }
+    })?;
+    // Printed by the first rank, which has the range.
+    let (min, max) = range.unwrap_or_default();
+    let (name, plane) = (subject.name(), picture::plane(shown));
+    petsc.print(&format!("Picture: {path} ({name} from {min:.3e} to {max:.3e}{plane})\n"))
 }
 
 fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String]) -> Result<Ending> {
@@ -283,13 +274,21 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String])
     }
     drop(ksp);
     drop(a);
-    if SOLUTION_VIEW.text(petsc)?.is_some() || ERROR_VIEW.text(petsc)?.is_some() {
-        grid.add_coordinates()?;
+    let views = [(SOLUTION_VIEW, Some(&x)), (ERROR_VIEW, error.as_ref().map(|(e, _)| e))];
+    // Coordinates, which VTK writes, only when a viewer is asked for.
+    for (option, _) in &views {
+        if option.text(petsc)?.is_some() {
+            grid.add_coordinates()?;
+            break;
+        }
     }
-    // -solution_view vtk:u.vts, hdf5:u.h5, binary:u.dat...: in the grid's natural order.
-    x.view_from_options(SOLUTION_VIEW.name)?;
-    if let Some((e, _)) = &error {
-        e.view_from_options(ERROR_VIEW.name)?;
+    // -solution_view vtk:u.vts, hdf5:u.h5, binary:u.dat...: in the grid's
+    // natural order; HDF5 files then described (attributes, XDMF).
+    for (option, v) in views {
+        if let Some(v) = v {
+            v.view_from_options(option.name)?;
+            hdf5::describe(petsc, &grid, &config, outputs, option.name, v)?;
+        }
     }
     if let Some(path) = &config.pictures.solution {
         let file = outputs.staged(SOLUTION_PNG.name).unwrap_or(Path::new(path));
