@@ -202,3 +202,13 @@ fn every_declared_option_is_listed_and_accepted() {
     }
     refused(&["-nx", "9", "-not_declared_anywhere", "1"], "unknown option -not_declared_anywhere");
 }
+
+#[test]
+fn the_options_page_is_the_help_text() {
+    let help = poisson_ok(1, &["-help"]).stdout;
+    let start = help.find("poisson: solves").expect("-help starts with poisson's own text");
+    let end = start + help[start..].find("Exit status").expect("and ends it with the exit statuses");
+    let ours = &help[start..end + help[end..].find('\n').unwrap() + 1];
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/options.md")).unwrap();
+    assert!(page.contains(ours), "docs/options.md lacks poisson's -help text; it is now:\n{ours}");
+}

@@ -8,10 +8,11 @@ use std::fs;
 use mpi::collective::SystemOperation;
 use mpi::topology::Communicator;
 use mpi::traits::*;
-use petsc::{Petsc, Result};
+use petsc::{PcType, Petsc, Result};
 
 use crate::agreement::Agreement;
 use crate::config::Config;
+use crate::multigrid::Gmg;
 use crate::problem::Problem;
 
 /// Bytes per unknown at a run's peak, beyond what the processes held before:
@@ -22,14 +23,14 @@ use crate::problem::Problem;
 /// with the 2-D difference between the two added.
 const PER_UNKNOWN: [(usize, bool, &str, f64); 11] = [
     (2, false, "none", 92.6),
-    (2, false, "gmg", 104.4),
+    (2, false, Gmg::NAME, 104.4),
     (2, true, "none", 171.9),
     (2, true, "jacobi", 180.0),
     (2, true, "bjacobi", 259.9),
     (2, true, "hypre", 420.7),
     (2, true, "gamg", 658.5),
     (3, false, "none", 91.9),
-    (3, false, "gmg", 105.0),
+    (3, false, Gmg::NAME, 105.0),
     (3, true, "none", 195.8),
     (3, true, "gamg", 921.6),
 ];

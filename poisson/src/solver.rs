@@ -69,7 +69,7 @@ const MG_LEVELS: Opt = Opt {
 /// Preconditioners that need no more than the operator's action, its
 /// diagonal or the grid, which is all the matrix-free operator has. Others
 /// fail in PETSc, or (hypre) silently build the matrix column by column.
-pub const MATRIX_FREE_PCS: [&str; 3] = ["none", "jacobi", "gmg"];
+pub const MATRIX_FREE_PCS: [&str; 3] = ["none", "jacobi", multigrid::Gmg::NAME];
 
 /// Creates the solver with the seed's defaults, then applies the options.
 /// The grid goes with it, so that `-pc_type mg` can coarsen it and
