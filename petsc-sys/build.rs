@@ -62,8 +62,23 @@ fn main() {
     // Read by the program's build script (DEP_PETSC_LIB_DIRS) for its rpath.
     let lib_dirs = env::join_paths(&petsc.lib_dirs).expect("library paths contain ':'");
     println!("cargo::metadata=lib_dirs={}", lib_dirs.to_string_lossy());
+    println!("cargo::rustc-env=PETSC_CONFIGURE_OPTIONS={}", configure_options(&petsc));
 
     generate(&petsc);
+}
+
+/// How PETSc was configured: `CONFIGURE_OPTIONS` of the `petscvariables`
+/// installed beside its library (PETSc's own install, Debian's, conda's), or
+/// "unknown".
+fn configure_options(petsc: &Petsc) -> String {
+    let variables = petsc.lib_dirs.iter().map(|d| d.join("petsc/conf/petscvariables"));
+    variables
+        .filter_map(|file| fs::read_to_string(file).ok())
+        .find_map(|text| {
+            let line = text.lines().find_map(|l| l.strip_prefix("CONFIGURE_OPTIONS"))?;
+            Some(line.trim_start().strip_prefix('=')?.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 fn fail(message: &str) -> ! {

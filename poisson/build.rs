@@ -2,7 +2,8 @@
 //! LD_LIBRARY_PATH when it lives outside the system's library directories
 //! (a PETSC_DIR build, a conda environment): an rpath on our binaries.
 //! Also records the commit built (`-version`): `POISSON_COMMIT` when set
-//! (an image builds without the repository), else git's, else "unknown".
+//! (an image builds without the repository), else git's, else "unknown";
+//! and the compiler's version (`POISSON_RUSTC`), for a run's record.
 
 use std::env;
 use std::path::Path;
@@ -38,8 +39,17 @@ fn record_commit() {
     println!("cargo::rustc-env=POISSON_COMMIT={}", commit.as_deref().unwrap_or("unknown"));
 }
 
+/// `rustc --version` of the compiler cargo builds with.
+fn record_rustc() {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let version = Command::new(rustc).arg("--version").output().ok().filter(|o| o.status.success());
+    let version = version.and_then(|o| String::from_utf8(o.stdout).ok()).map(|v| v.trim().to_string());
+    println!("cargo::rustc-env=POISSON_RUSTC={}", version.as_deref().unwrap_or("unknown"));
+}
+
 fn main() {
     record_commit();
+    record_rustc();
     println!("cargo::rerun-if-env-changed=DEP_PETSC_LIB_DIRS");
     let Some(dirs) = env::var_os("DEP_PETSC_LIB_DIRS") else { return };
     for dir in env::split_paths(&dirs).filter(|d| !d.as_os_str().is_empty() && !is_system_dir(d)) {

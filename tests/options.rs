@@ -162,6 +162,7 @@ fn valid_value(option: &str, dir: &std::path::Path) -> Vec<String> {
         "-error_png" => vec![file("e.png"), "-problem".into(), "manufactured".into()],
         "-png_slice" => vec!["2".into(), "-dim".into(), "3".into(), "-nx".into(), "9".into()],
         "-reference" => vec![file("reference.dat")],
+        "-record" => vec![file("run.json")],
         "-pc_gmg_type" => vec!["multiplicative".into(), "-pc_type".into(), "gmg".into()],
         "-pc_gmg_levels"
         | "-pc_gmg_smooth_down"

@@ -11,6 +11,10 @@ include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 
 pub mod compat;
 
+/// The options PETSc was configured with (its `CONFIGURE_OPTIONS`), as
+/// installed beside the library built against; "unknown" if not found.
+pub const CONFIGURE_OPTIONS: &str = env!("PETSC_CONFIGURE_OPTIONS");
+
 /// The MPI types PETSc's functions take, as rsmpi's mpi-sys defines them.
 pub use mpi_sys::MPI_Comm;
 

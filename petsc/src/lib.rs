@@ -169,6 +169,12 @@ pub fn library_version() -> Result<String> {
     Ok(from_c(text.as_ptr()).trim().to_string())
 }
 
+/// The options the PETSc built against was configured with ("unknown" when
+/// its `petscvariables` was not found).
+pub fn configure_options() -> &'static str {
+    sys::CONFIGURE_OPTIONS
+}
+
 /// `n` copies of `value`, or an error saying "out of memory" when they
 /// cannot be had: grid-sized buffers are made this way, so that running out
 /// is an error the ranks can agree on rather than an abort of one of them.

@@ -66,9 +66,15 @@ pub const REFERENCE: Opt = Opt {
     help: "report max |u - reference| against a solution another run wrote\n\
            \x20   with -solution_view binary:<file> on the same grid (any number of processes)",
 };
+pub const RECORD: Opt = Opt {
+    name: "-record",
+    kind: Kind::File,
+    help: "write the run's record (JSON: result, problem, provenance, solution digest;\n\
+           \x20   docs/record.md), which poisson-replay reruns and compares",
+};
 
 /// The program's options, in the order `-help` lists them.
-pub const OPTIONS: [Opt; 13] = [
+pub const OPTIONS: [Opt; 14] = [
     DIM,
     NX,
     NY,
@@ -82,10 +88,11 @@ pub const OPTIONS: [Opt; 13] = [
     ERROR_PNG,
     PNG_SLICE,
     REFERENCE,
+    RECORD,
 ];
 
-/// The options naming a picture to write.
-pub const PICTURE_OPTIONS: [&str; 2] = [SOLUTION_PNG.name, ERROR_PNG.name];
+/// The options naming a file the program writes itself (not a PETSc viewer).
+pub const FILE_OUTPUTS: [&str; 3] = [SOLUTION_PNG.name, ERROR_PNG.name, RECORD.name];
 
 /// How boundary nodes enter the operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,6 +137,8 @@ pub struct Config {
     pub pictures: Pictures,
     /// A solution file (PETSc binary) to compare the solution with.
     pub reference: Option<String>,
+    /// Where the run's record goes.
+    pub record: Option<String>,
 }
 
 /// The text `-help` prints before PETSc's options.
@@ -176,6 +185,7 @@ impl Config {
             dirichlet: Dirichlet::Symmetric,
             pictures: Pictures::default(),
             reference: None,
+            record: None,
         }
     }
 
@@ -218,7 +228,8 @@ impl Config {
         if let Some(path) = reference.as_deref().filter(|p| !std::path::Path::new(p).is_file()) {
             return Err(Error::usage(format!("-reference {path}: no such file")));
         }
-        Ok(Config { dim, points, assemble, problem, dirichlet, pictures, reference })
+        let record = RECORD.text(petsc)?;
+        Ok(Config { dim, points, assemble, problem, dirichlet, pictures, reference, record })
     }
 }
 

@@ -68,6 +68,11 @@ fn proc_field(file: &str, name: &str) -> Option<u64> {
     line[name.len() + 1..].split_whitespace().next()?.parse::<u64>().ok().map(|kb| kb * 1024)
 }
 
+/// This process's peak resident memory (VmHWM), in bytes.
+pub fn peak_resident() -> Option<u64> {
+    proc_field("/proc/self/status", "VmHWM")
+}
+
 /// Memory the processes of this node may still take: the smallest of the
 /// kernel's available memory and the cgroup's room, with its name.
 fn node_room() -> Option<(u64, &'static str)> {

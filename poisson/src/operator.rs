@@ -291,7 +291,7 @@ mod tests {
     fn symmetric_rows_are_symmetric_in_3d() {
         let s = Stencil::on_points(3, [5, 6, 5], Dirichlet::Symmetric);
         let entry = |r: [usize; 3], c: [usize; 3]| {
-            s.row(r).into_iter().find(|(m, _)| [m.i, m.j, m.k] == c.map(|v| v as _)).map(|(_, v)| v)
+            s.row(r).into_iter().find(|(m, _)| [m.i, m.j, m.k] == c.map(|v| v as PetscInt)).map(|(_, v)| v)
         };
         let nodes: Vec<[usize; 3]> =
             (0..5).flat_map(|k| (0..6).flat_map(move |j| (0..5).map(move |i| [i, j, k]))).collect();

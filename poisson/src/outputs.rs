@@ -17,7 +17,7 @@ use mpi::traits::*;
 use petsc::{Error, Petsc, Result};
 
 use crate::agreement::Agreement;
-use crate::config::PICTURE_OPTIONS;
+use crate::config::FILE_OUTPUTS;
 
 /// Viewer types that write a file PETSc names from the option's value.
 const FILE_VIEWERS: [&str; 5] = ["", "ascii", "binary", "vtk", "hdf5"];
@@ -75,7 +75,7 @@ impl Outputs {
             let Some(value) = value else { continue };
             let n = outputs.files.len();
             let stage = |file: &str, hdf5| Output::staged(&option, file, format!(".poisson-{tag}-{n}-"), hdf5);
-            if PICTURE_OPTIONS.contains(&option.as_str()) {
+            if FILE_OUTPUTS.contains(&option.as_str()) {
                 outputs.files.push(stage(&value, false));
             } else if let Some((kind, file, tail)) = viewer_file(&value) {
                 let output = stage(file, kind == "hdf5");
@@ -159,6 +159,12 @@ impl Outputs {
             }
         }
     }
+}
+
+/// Whether option `option` with `value` names a file the run writes: a
+/// rerun of a run's options leaves these out.
+pub fn writes_file(option: &str, value: &str) -> bool {
+    FILE_OUTPUTS.contains(&option) || viewer_file(value).is_some()
 }
 
 /// Has the first rank write a file (that it alone writes) and tells every

@@ -4,17 +4,18 @@ use std::path::Path;
 
 use mpi::environment::Universe;
 use mpi::topology::Communicator;
-use petsc::{Error, PcType, Petsc, Result, Stage, Vector};
+use petsc::{Error, PcType, Petsc, Result, Vector};
 
 use crate::agreement::Agreement;
-use crate::config::{self, Config, ERROR_PNG, ERROR_VIEW, SOLUTION_PNG, SOLUTION_VIEW};
+use crate::config::{self, Config, ERROR_PNG, ERROR_VIEW, RECORD, SOLUTION_PNG, SOLUTION_VIEW};
 use crate::grid::Grid;
 use crate::multigrid::{self, Gmg, Multigrid};
 use crate::operator::{self, Stencil};
 use crate::option::Opt;
 use crate::outputs::{Outputs, write_on_first_rank};
 use crate::picture::{self, Field, Subject};
-use crate::{accuracy, command_line, hdf5, memory, option, report, rhs, solver};
+use crate::stages::Stages;
+use crate::{accuracy, command_line, hdf5, memory, option, record, report, rhs, solver};
 
 /// Exit statuses (docs/options.md lists them).
 pub const EXIT_OK: u8 = 0;
@@ -202,15 +203,7 @@ fn picture(
 }
 
 fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String]) -> Result<Ending> {
-    let stage = |name| Stage::register(petsc, name);
-    let stages = [
-        stage("Domain creation")?,
-        stage("Matrix creation")?,
-        stage("Second member creation")?,
-        stage("KSP creation")?,
-        stage("Solver")?,
-        stage("Verification")?,
-    ];
+    let stages = Stages::register(petsc)?;
     // Before any solver reads -pc_type (and before -help lists the types).
     let _gmg = petsc.register_pc::<Gmg>(|dm| {
         let options = multigrid::Options::from_database(petsc)?;
@@ -221,12 +214,12 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String])
     Opt::check_given(petsc, &multigrid::OPTIONS)?;
 
     let (mut grid, memory) = {
-        let _stage = stages[0].push()?;
+        let _stage = stages.push(0)?;
         // Before anything in proportion to the grid is made.
         Grid::new_checked(petsc, &config, |points| memory::check(petsc, agreement, &config, points))?
     };
     let a = {
-        let _stage = stages[1].push()?;
+        let _stage = stages.push(1)?;
         if config.assemble {
             operator::assembled(&grid, config.dirichlet)?
         } else {
@@ -234,11 +227,11 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String])
         }
     };
     let b = {
-        let _stage = stages[2].push()?;
+        let _stage = stages.push(2)?;
         rhs::build(&grid, &Stencil::new(&grid, config.dirichlet), config.problem)?
     };
     let mut ksp = {
-        let _stage = stages[3].push()?;
+        let _stage = stages.push(3)?;
         solver::create(petsc, &grid, &a, !config.assemble, config.dirichlet)?
     };
     // -help has printed our options and PETSc's by now; nothing to solve.
@@ -248,7 +241,7 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String])
     let mut x = grid.dm.global_vector()?;
     x.set_name("u")?;
     {
-        let _stage = stages[4].push()?;
+        let _stage = stages.push(4)?;
         ksp.set_up()?;
         // The preconditioner has read its options: a misspelt one is best
         // reported now, before a long solve, not after it.
@@ -256,7 +249,7 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String])
         solver::solve(&mut ksp, &b, &mut x)?;
     }
     let (result, error) = {
-        let _stage = stages[5].push()?;
+        let _stage = stages.push(5)?;
         let result = solver::report(&mut ksp, &a, &b, &x)?;
         let exact = accuracy::exact(&grid, config.problem)?;
         (result, exact.as_ref().map(|u| accuracy::error(&grid, &x, u)).transpose()?)
@@ -271,6 +264,11 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String])
     }
     if let Some(d) = reference {
         petsc.print(&format!("Reference: max |u - reference| {:.3e}, relative {:.3e}\n", d.max, d.relative))?;
+    }
+    if let Some(path) = &config.record {
+        let file = outputs.staged(RECORD.name).unwrap_or(Path::new(path));
+        let run = record::Run { grid: &grid, config: &config, solve: &result, error: norms, stages: &stages, x: &x };
+        record::write(petsc, outputs, &run, (path, file))?;
     }
     drop(ksp);
     drop(a);

@@ -21,8 +21,9 @@ pub struct SolveReport {
     pub residual_norm: PetscReal,
     /// ||b - A x|| / ||b||, computed after the solve.
     pub true_relative_residual: PetscReal,
-    /// The method's first residual norm (of the initial guess).
-    pub initial_residual_norm: PetscReal,
+    /// The residual norms the method measured, the initial guess's first
+    /// (PETSc keeps the first 1000).
+    pub residual_history: Vec<PetscReal>,
 }
 
 impl SolveReport {
@@ -30,7 +31,7 @@ impl SolveReport {
     /// (r_n / r_0)^(1/n). Near 0 for a good preconditioner; one that does
     /// not grow with the grid is h-independent.
     pub fn convergence_factor(&self) -> Option<f64> {
-        let (first, last) = (self.initial_residual_norm, self.residual_norm);
+        let (first, last) = (self.residual_history.first().copied().unwrap_or(0.0), self.residual_norm);
         (self.iterations > 0 && first > 0.0).then(|| (last / first).powf(1.0 / self.iterations as f64))
     }
 }
@@ -155,7 +156,6 @@ pub fn report(ksp: &mut Ksp, a: &Mat, b: &Vector, x: &Vector) -> Result<SolveRep
         iterations: ksp.iterations()?,
         residual_norm: ksp.residual_norm()?,
         true_relative_residual: if b_norm > 0.0 { r.norm(NormType::Two)? / b_norm } else { 0.0 },
-        // PETSc keeps the first 1000 norms: the first is all we need.
-        initial_residual_norm: ksp.residual_history()?.first().copied().unwrap_or(0.0),
+        residual_history: ksp.residual_history()?,
     })
 }
