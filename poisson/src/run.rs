@@ -201,7 +201,19 @@ fn picture(
     petsc.print(&format!("Picture: {path} ({name} from {min:.3e} to {max:.3e}{plane})\n"))
 }
 
+/// The run, with the fast path registered as `-pc_type gmg` before any
+/// solver reads `-pc_type` (and before `-help` lists the types).
 fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String]) -> Result<Ending> {
+    petsc.with_pc::<Gmg, _>(
+        |dm| {
+            let options = multigrid::Options::from_database(petsc)?;
+            Ok(Box::new(Multigrid::new(petsc, dm, options)?))
+        },
+        || solve(petsc, agreement, outputs, args),
+    )?
+}
+
+fn solve(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String]) -> Result<Ending> {
     let stage = |name| Stage::register(petsc, name);
     let stages = [
         stage("Domain creation")?,
@@ -211,11 +223,6 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String])
         stage("Solver")?,
         stage("Verification")?,
     ];
-    // Before any solver reads -pc_type (and before -help lists the types).
-    let _gmg = petsc.register_pc::<Gmg>(|dm| {
-        let options = multigrid::Options::from_database(petsc)?;
-        Ok(Box::new(Multigrid::new(petsc, dm, options)?))
-    })?;
     let config = Config::from_options(petsc)?;
     // Read only when the fast path runs; a wrong value is wrong in any run.
     Opt::check_given(petsc, &multigrid::OPTIONS)?;
