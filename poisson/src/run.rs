@@ -204,16 +204,8 @@ fn picture(
 /// The run, with the fast path registered as `-pc_type gmg` before any
 /// solver reads `-pc_type` (and before `-help` lists the types).
 fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String]) -> Result<Ending> {
-    petsc.with_pc::<Gmg, _>(
-        |dm| {
-            let options = multigrid::Options::from_database(petsc)?;
-            Ok(Box::new(Multigrid::new(petsc, dm, options)?))
-        },
-        || solve(petsc, agreement, outputs, args),
-    )?
-}
-
-fn solve(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String]) -> Result<Ending> {
+    // First, so that they are -log_view's stages 1 to 6 as in the seed
+    // (PETSc's PC package registers a stage of its own when first used).
     let stage = |name| Stage::register(petsc, name);
     let stages = [
         stage("Domain creation")?,
@@ -223,6 +215,22 @@ fn solve(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String
         stage("Solver")?,
         stage("Verification")?,
     ];
+    petsc.with_pc::<Gmg, _>(
+        |dm| {
+            let options = multigrid::Options::from_database(petsc)?;
+            Ok(Box::new(Multigrid::new(petsc, dm, options)?))
+        },
+        || solve(petsc, agreement, outputs, args, &stages),
+    )?
+}
+
+fn solve(
+    petsc: &Petsc,
+    agreement: &Agreement,
+    outputs: &Outputs,
+    args: &[String],
+    stages: &[Stage; 6],
+) -> Result<Ending> {
     let config = Config::from_options(petsc)?;
     // Read only when the fast path runs; a wrong value is wrong in any run.
     Opt::check_given(petsc, &multigrid::OPTIONS)?;
