@@ -239,29 +239,29 @@ fn mpi_registration_withdraws_what_it_built() {
         let (b, mut x) = (filled(&da, 1.0), da.global_vector().unwrap());
         let identity = Mat::shell(&da, |x: &Vector, y: &mut Vector| y.copy_from(x)).unwrap();
         let alive = Rc::new(Cell::new(0));
-        let registration = petsc
-            .register_pc::<Counted>(|_dm| {
-                alive.set(alive.get() + 1);
-                Ok(Box::new(Counted { alive: alive.clone() }))
-            })
-            .unwrap();
-        let again = petsc.register_pc::<Counted>(|_dm| unreachable!()).err().expect("one registration per name");
-        assert!(again.message().contains("already registered"), "{again}");
+        let factory = |_dm: &Dm| {
+            alive.set(alive.get() + 1);
+            Ok(Box::new(Counted { alive: alive.clone() }) as Box<dyn Preconditioner>)
+        };
         let mut ksp = Ksp::new(petsc).unwrap();
         ksp.set_operators(&identity, &identity).unwrap();
         ksp.set_dm(&da).unwrap();
         ksp.set_type("richardson").unwrap();
-        ksp.pc().unwrap().set_type(Counted::NAME).unwrap();
-        ksp.solve(&b, &mut x).unwrap();
-        assert_eq!(alive.get(), 1, "built at set-up");
+        let solved = petsc.with_pc::<Counted, _>(factory, || {
+            let nested = petsc.with_pc::<Counted, _>(|_dm| unreachable!(), || ()).unwrap_err();
+            assert!(nested.message().contains("already registered"), "{nested}");
+            ksp.pc().unwrap().set_type(Counted::NAME).unwrap();
+            ksp.solve(&b, &mut x).unwrap();
+            assert_eq!(alive.get(), 1, "built at set-up");
+        });
+        solved.unwrap();
         // Withdrawn while the solver still holds a PC of its type: what it
-        // built goes with it, and the PC fails cleanly from then on.
-        drop(registration);
-        assert_eq!(alive.get(), 0, "destroyed with its registration");
+        // built went with it, and the PC fails cleanly from then on.
+        assert_eq!(alive.get(), 0, "destroyed when the registration ended");
         let e = ksp.solve(&b, &mut x).unwrap_err();
         assert!(e.message().contains("withdrawn"), "{e}");
         drop(ksp);
         // The name is free again.
-        let _again = petsc.register_pc::<Counted>(|_dm| Err(petsc::Error::usage("unused"))).unwrap();
+        petsc.with_pc::<Counted, _>(|_dm| Err(petsc::Error::usage("unused")), || ()).unwrap();
     });
 }

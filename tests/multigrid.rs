@@ -231,9 +231,9 @@ fn what_the_fast_path_cannot_do_is_refused() {
     assert_refused(
         2,
         &["-pc_type", "gmg", "-pc_gmg_type", "bogus"],
-        "-pc_gmg_type bogus: expected full or multiplicative",
+        "-pc_gmg_type bogus: choose full or multiplicative",
     );
-    assert_refused(2, &["-pc_type", "gmg", "-pc_gmg_levels", "0"], "-pc_gmg_levels 0: at least 1 is needed");
+    assert_refused(2, &["-pc_type", "gmg", "-pc_gmg_levels", "0"], "-pc_gmg_levels 0: out of range, at least 1");
 }
 
 #[test]

@@ -10,11 +10,13 @@
 //! PETSc's own message, never a printed traceback.
 //!
 //! Every handle ([`Dm`], [`Vector`], [`Mat`], [`Ksp`], [`Stage`],
-//! [`GhostExchange`], [`Hdf5File`], [`Registration`] and the preconditioners
-//! it builds) carries the lifetime of the borrow of [`Petsc`] it was made
-//! from, so none can be used or destroyed after PETSc is finalized, and none
-//! can leave the thread PETSc runs on: [`lifetimes`] shows the code this
-//! rejects, one example per handle type.
+//! [`GhostExchange`], [`Hdf5File`]) carries the lifetime of the borrow of
+//! [`Petsc`] it was made from, so none can be used or destroyed after PETSc
+//! is finalized, and none can leave the thread PETSc runs on.
+//! Preconditioner types written in Rust are registered for the span of a
+//! call ([`Petsc::with_pc`]), which destroys what they built before it
+//! returns. [`lifetimes`] shows the code this rejects, one example per
+//! handle type.
 #![deny(missing_docs)]
 // Numbers cross between PETSc's integers (32-bit here) and Rust's sizes
 // only through the checked conversions below.
@@ -51,7 +53,7 @@ pub use ksp::{ConvergedReason, Ksp, Pc};
 pub use log::{Stage, StageGuard};
 pub use mat::{Mat, MatStencil, ShellOperator};
 pub use options::UnusedOption;
-pub use pc::{PcType, Preconditioner, Registration};
+pub use pc::{PcType, Preconditioner};
 pub use sys::{PetscInt, PetscReal, PetscScalar};
 pub use vector::{ArrayRead, ArrayWrite, NormType, Vector};
 

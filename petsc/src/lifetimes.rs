@@ -27,14 +27,18 @@
 //!     let universe = mpi::initialize().expect("MPI starts");
 //!     let petsc = Petsc::init(&universe, ["example".to_string()], "")?;
 //!     let stage = Stage::register(&petsc, "Example")?;
-//!     let registration = petsc.register_pc::<Identity>(|_dm| Ok(Box::new(Identity)))?;
-//!     let mut dm = Dm::da(&petsc, [Boundary::None; 2], StencilType::Star, [9, 9], 1, 1)?;
+//!     petsc.with_pc::<Identity, _>(|_dm| Ok(Box::new(Identity)), || solve(&petsc, &stage))??;
+//!     petsc.finalize()
+//! }
+//!
+//! fn solve(petsc: &Petsc, stage: &Stage) -> petsc::Result<()> {
+//!     let mut dm = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [9, 9], 1, 1)?;
 //!     dm.set_up()?;
 //!     let exchange = dm.ghost_exchange()?;
 //!     let (b, mut x) = (dm.global_vector()?, dm.global_vector()?);
 //!     let shell = Mat::shell(&dm, |x: &Vector, y: &mut Vector| y.copy_from(x))?;
 //!     let assembled = dm.matrix()?;
-//!     let mut ksp = Ksp::new(&petsc)?;
+//!     let mut ksp = Ksp::new(petsc)?;
 //!     ksp.set_operators(&shell, &shell)?;
 //!     ksp.set_dm(&dm)?;
 //!     ksp.pc()?.set_type(Identity::NAME)?;
@@ -42,14 +46,14 @@
 //!         let _in_stage = stage.push()?;
 //!         ksp.solve(&b, &mut x)?;
 //!     }
-//!     let file = Hdf5File::append(&petsc, std::path::Path::new("u.h5"))?;
+//!     let file = Hdf5File::append(petsc, std::path::Path::new("u.h5"))?;
 //!     file.write_attribute("/", "solver", petsc::Attribute::Text("cg"))?;
 //!     file.close()?;
 //!     // Handles go before what they borrow, and all before PETSc.
 //!     drop(ksp);
 //!     drop((assembled, shell, b, x, exchange));
-//!     drop((dm, registration));
-//!     petsc.finalize()
+//!     drop(dm);
+//!     Ok(())
 //! }
 //! ```
 //!
@@ -181,8 +185,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! A [`Registration`](crate::Registration), which keeps the preconditioners
-//! its factory builds (they go when it goes):
+//! A preconditioner type registered by [`Petsc::with_pc`](crate::Petsc::with_pc)
+//! lives for that call only: PETSc cannot be finalized inside it,
 //!
 //! ```compile_fail,E0505
 //! # struct Identity;
@@ -194,13 +198,11 @@
 //! # fn main() -> petsc::Result<()> {
 //! # let universe = mpi::initialize().unwrap();
 //! # let petsc = petsc::Petsc::init(&universe, ["example".to_string()], "")?;
-//! let registration = petsc.register_pc::<Identity>(|_dm| Ok(Box::new(Identity)))?;
-//! petsc.finalize()?;
-//! drop(registration);
+//! petsc.with_pc::<Identity, _>(|_dm| Ok(Box::new(Identity)), || petsc.finalize())??;
 //! # Ok(()) }
 //! ```
 //!
-//! and whose factory cannot borrow what goes before it:
+//! and its factory cannot borrow what goes before the call ends:
 //!
 //! ```compile_fail,E0597
 //! # struct Scaled<'a>(&'a f64);
@@ -215,12 +217,12 @@
 //! # fn main() -> petsc::Result<()> {
 //! # let universe = mpi::initialize().unwrap();
 //! # let petsc = petsc::Petsc::init(&universe, ["example".to_string()], "")?;
-//! let registration;
+//! let factory;
 //! {
 //!     let scale = 2.0;
-//!     registration = petsc.register_pc::<Scaled>(|_dm| Ok(Box::new(Scaled(&scale))))?;
+//!     factory = |_dm: &petsc::Dm| -> petsc::Result<Box<dyn petsc::Preconditioner>> { Ok(Box::new(Scaled(&scale))) };
 //! }
-//! drop(registration);
+//! petsc.with_pc::<Scaled, _>(factory, || ())?;
 //! # Ok(()) }
 //! ```
 //!

@@ -10,13 +10,12 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::CString;
-use std::marker::PhantomData;
 use std::ptr;
 
 use petsc_sys as sys;
 
 use crate::error::run_callback;
-use crate::{Dm, Error, Life, Petsc, Result, Vector, c_string, check};
+use crate::{Dm, Error, Petsc, Result, Vector, c_string, check};
 
 /// The action of a preconditioner.
 pub trait Preconditioner {
@@ -59,21 +58,26 @@ thread_local! {
     static BUILT: RefCell<Vec<Built>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Keeps a registered type usable. Dropping it destroys the preconditioners
-/// it built (newest first) and withdraws the factory: a PC of that type
-/// applied or set up afterwards fails with an error.
-pub struct Registration<'p> {
+/// Keeps a registered type usable while [`Petsc::with_pc`] runs its body;
+/// dropped there, where no caller can forget it, it destroys what the
+/// factory built and withdraws the factory.
+struct Registration {
     name: &'static str,
-    _life: Life<'p>,
 }
 
 impl<'p> Petsc<'_> {
-    /// Registers `T::NAME` as a PC type made by `factory`, which may borrow
-    /// anything that outlives the registration.
-    pub fn register_pc<T: PcType>(
+    /// Registers `T::NAME` as a PC type made by `factory`, runs `body`, and
+    /// withdraws the type: the preconditioners the factory built are
+    /// destroyed (newest first, the same on every rank), and a PC of that
+    /// type applied or set up afterwards fails with an error. A scope
+    /// rather than a guard, so that nothing the factory borrows can go
+    /// first, even if a guard were forgotten. One registration of a name
+    /// at a time.
+    pub fn with_pc<T: PcType, R>(
         &'p self,
         factory: impl FnMut(&Dm<'p>) -> Result<Boxed<'p>> + 'p,
-    ) -> Result<Registration<'p>> {
+        body: impl FnOnce() -> R,
+    ) -> Result<R> {
         if FACTORIES.with(|f| f.borrow().contains_key(T::NAME)) {
             return Err(Error::usage(format!("PC type {} is already registered", T::NAME)));
         }
@@ -81,15 +85,17 @@ impl<'p> Petsc<'_> {
         // SAFETY: PETSc copies the name; create::<T> has the signature it expects.
         check(unsafe { sys::PCRegister(name.as_ptr(), Some(create::<T>)) })?;
         let boxed: Factory<'p> = Box::new(factory);
-        // SAFETY: only the lifetime changes; Registration<'p> removes the
-        // factory, and what it built, on drop, before 'p ends.
+        // SAFETY: only the lifetime changes; the registration below removes
+        // the factory, and what it built, when this call ends (returning or
+        // unwinding), while everything 'p covers is still alive.
         let boxed: Factory<'static> = unsafe { std::mem::transmute(boxed) };
         FACTORIES.with(|f| f.borrow_mut().insert(T::NAME, boxed));
-        Ok(Registration { name: T::NAME, _life: PhantomData })
+        let _registration = Registration { name: T::NAME };
+        Ok(body())
     }
 }
 
-impl Drop for Registration<'_> {
+impl Drop for Registration {
     fn drop(&mut self) {
         let mine = take_built(|b| b.name == self.name);
         // Outside the tables: destruction may run PETSc code that reaches them.

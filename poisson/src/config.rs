@@ -3,7 +3,7 @@
 
 use petsc::{Error, Petsc, Result};
 
-use crate::option::{Default, Kind, MAX_INT, Opt};
+use crate::option::{Default, Kind, Opt};
 use crate::problem::Problem;
 
 /// The smallest grid with an interior point: the boundary takes two.
@@ -13,65 +13,42 @@ pub const MIN_POINTS: usize = 3;
 /// 3-D, a grid that solves in seconds on a laptop.
 pub const DEFAULT_POINTS: [i64; 2] = [257, 65];
 
-pub const DIM: Opt = Opt { name: "-dim", kind: Kind::Choice(&["2", "3"]), help: "space dimensions" };
-pub const NX: Opt = Opt {
-    name: "-nx",
-    kind: Kind::Int { default: Default::PerDim(DEFAULT_POINTS), min: MIN_POINTS as i64, max: MAX_INT },
-    help: "grid points in x, boundary included",
-};
-pub const NY: Opt = Opt {
-    name: "-ny",
-    kind: Kind::Int { default: Default::As("-nx"), min: MIN_POINTS as i64, max: MAX_INT },
-    help: "grid points in y",
-};
-pub const NZ: Opt = Opt {
-    name: "-nz",
-    kind: Kind::Int { default: Default::As("-nx"), min: MIN_POINTS as i64, max: MAX_INT },
-    help: "grid points in z (3-D only)",
-};
-pub const PROBLEM: Opt = Opt {
-    name: "-problem",
-    kind: Kind::Choice(&["seed", "manufactured"]),
-    help: "seed (f = 1, u = 0 on the boundary) or manufactured (a known exact u)",
-};
-pub const DIRICHLET: Opt = Opt {
-    name: "-dirichlet",
-    kind: Kind::Choice(&["symmetric", "seed"]),
-    help: "symmetric (SPD operator) or seed (the seed program's operator)",
-};
-pub const ASSEMBLE: Opt = Opt {
-    name: "-assemble",
-    kind: Kind::Flag,
-    help: "assemble an AIJ matrix (otherwise the stencil is applied matrix-free)",
-};
-pub const SOLUTION_VIEW: Opt = Opt {
-    name: "-solution_view",
-    kind: Kind::Viewer,
-    help: "write the solution (vtk:u.vts, hdf5:u.h5, binary:u.dat...)",
-};
-pub const ERROR_VIEW: Opt =
-    Opt { name: "-error_view", kind: Kind::Viewer, help: "write u - exact (manufactured problem only)" };
-pub const SOLUTION_PNG: Opt =
-    Opt { name: "-solution_png", kind: Kind::File, help: "a picture of the solution (3-D: one z plane)" };
-pub const ERROR_PNG: Opt =
-    Opt { name: "-error_png", kind: Kind::File, help: "a picture of u - exact (manufactured problem only)" };
-pub const PNG_SLICE: Opt = Opt {
-    name: "-png_slice",
-    kind: Kind::Int { default: Default::Derived("middle"), min: 0, max: MAX_INT },
-    help: "the z index a 3-D picture shows",
-};
-pub const REFERENCE: Opt = Opt {
-    name: "-reference",
-    kind: Kind::File,
-    help: "report max |u - reference| against a solution another run wrote\n\
-           \x20   with -solution_view binary:<file> on the same grid (any number of processes)",
-};
-pub const RECORD: Opt = Opt {
-    name: "-record",
-    kind: Kind::File,
-    help: "write the run's record (JSON: result, problem, provenance, solution digest;\n\
-           \x20   docs/record.md), which poisson-replay reruns and compares",
-};
+/// Grid points per direction, boundary included, as the option `name`.
+const fn points(name: &'static str, default: Default, help: &'static str) -> Opt {
+    Opt::integer(name, default, MIN_POINTS as i64, help)
+}
+
+pub const DIM: Opt = Opt::one_of("-dim", &["2", "3"], "space dimensions");
+pub const NX: Opt = points("-nx", Default::PerDim(DEFAULT_POINTS), "grid points in x, boundary included");
+pub const NY: Opt = points("-ny", Default::As("-nx"), "grid points in y");
+pub const NZ: Opt = points("-nz", Default::As("-nx"), "grid points in z (3-D only)");
+pub const PROBLEM: Opt = Opt::one_of(
+    "-problem",
+    &["seed", "manufactured"],
+    "seed (f = 1, u = 0 on the boundary) or manufactured (a known exact u)",
+);
+pub const DIRICHLET: Opt =
+    Opt::one_of("-dirichlet", &["symmetric", "seed"], "symmetric (SPD operator) or seed (the seed program's operator)");
+pub const ASSEMBLE: Opt =
+    Opt::plain("-assemble", Kind::Flag, "assemble an AIJ matrix (otherwise the stencil is applied matrix-free)");
+pub const SOLUTION_VIEW: Opt =
+    Opt::plain("-solution_view", Kind::Viewer, "write the solution (vtk:u.vts, hdf5:u.h5, binary:u.dat...)");
+pub const ERROR_VIEW: Opt = Opt::plain("-error_view", Kind::Viewer, "write u - exact (manufactured problem only)");
+pub const SOLUTION_PNG: Opt = Opt::plain("-solution_png", Kind::File, "a picture of the solution (3-D: one z plane)");
+pub const ERROR_PNG: Opt = Opt::plain("-error_png", Kind::File, "a picture of u - exact (manufactured problem only)");
+pub const PNG_SLICE: Opt = Opt::integer("-png_slice", Default::Derived("middle"), 0, "the z index a 3-D picture shows");
+pub const REFERENCE: Opt = Opt::plain(
+    "-reference",
+    Kind::File,
+    "report max |u - reference| against a solution another run wrote\n\
+     \x20   with -solution_view binary:<file> on the same grid (any number of processes)",
+);
+pub const RECORD: Opt = Opt::plain(
+    "-record",
+    Kind::File,
+    "write the run's record (JSON: result, problem, provenance, solution digest;\n\
+     \x20   docs/record.md), which poisson-replay reruns and compares",
+);
 
 /// The program's options, in the order `-help` lists them.
 pub const OPTIONS: [Opt; 14] = [
@@ -161,12 +138,13 @@ pub fn help() -> String {
          applies one cycle):\n\
          {}\
          \x20 -gmg_coarse_ksp_type, -gmg_coarse_pc_type...: the coarsest grid's solver (preonly, redundant LU)\n\
-         Stages for -log_view: Domain creation, Matrix creation, Second member creation,\n\
-         KSP creation, Solver (preconditioner set-up and solve), Verification (true residual, error).\n\
+         Stages for -log_view: {}\n\
+         (Solver: the preconditioner's set-up and the solve; Verification: true residual, error).\n\
          -version prints the versions of poisson, PETSc and MPI.\n\
          Exit status: 0 converged, 1 error, 2 the solve did not converge.\n\n",
         lines(&OPTIONS),
         lines(&crate::multigrid::OPTIONS),
+        crate::stages::NAMES.join(", "),
     )
 }
 

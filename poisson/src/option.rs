@@ -17,8 +17,8 @@ pub struct Opt {
 /// An option's type, default and range.
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
-    /// An integer from `min` to `max`.
-    Int { default: Default, min: i64, max: i64 },
+    /// An integer from `min` to [`MAX_INT`] (what PETSc's integers hold).
+    Int { default: Default, min: i64 },
     /// A finite number from `min` up to `max` (`max` itself excluded when
     /// `below_max`).
     Real { min: f64, max: f64, below_max: bool },
@@ -93,6 +93,21 @@ pub const PETSC_NAMES: [&str; 40] = [
 pub const MAX_INT: i64 = PetscInt::MAX as i64;
 
 impl Opt {
+    /// An integer option from `min` to [`MAX_INT`].
+    pub const fn integer(name: &'static str, default: Default, min: i64, help: &'static str) -> Self {
+        Opt { name, kind: Kind::Int { default, min }, help }
+    }
+
+    /// A choice among `words`, the first by default.
+    pub const fn one_of(name: &'static str, words: &'static [&'static str], help: &'static str) -> Self {
+        Opt { name, kind: Kind::Choice(words), help }
+    }
+
+    /// An option of `kind` with no range (a flag, a file, a viewer).
+    pub const fn plain(name: &'static str, kind: Kind, help: &'static str) -> Self {
+        Opt { name, kind, help }
+    }
+
     /// The value as given, if given: `Some("")` for a name with no value.
     fn given(&self, petsc: &Petsc) -> Result<Option<String>> {
         petsc.option_string(self.name)
@@ -108,8 +123,8 @@ impl Opt {
 
     /// An integer option's value, if given, checked against its range.
     pub fn int(&self, petsc: &Petsc) -> Result<Option<i64>> {
-        let Kind::Int { min, max, .. } = self.kind else { unreachable!("{} is not an integer option", self.name) };
-        self.value(petsc)?.map(|text| parse_int(self.name, &text, min, max)).transpose()
+        let Kind::Int { min, .. } = self.kind else { unreachable!("{} is not an integer option", self.name) };
+        self.value(petsc)?.map(|text| parse_int(self.name, &text, min)).transpose()
     }
 
     /// An integer option's value, or else its default when that is a
@@ -162,7 +177,7 @@ impl Opt {
                 return Err(Error::usage(format!("{name} needs a value")));
             }
             match option.kind {
-                Kind::Int { min, max, .. } => drop(parse_int(option.name, &text, min, max)?),
+                Kind::Int { min, .. } => drop(parse_int(option.name, &text, min)?),
                 Kind::Real { min, max, below_max } => drop(parse_real(option.name, &text, min, max, below_max)?),
                 Kind::Choice(words) if !words.contains(&text.as_str()) => {
                     return Err(Error::usage(format!("{name} {text}: choose {}", words.join(" or "))));
@@ -187,7 +202,6 @@ impl Opt {
             Kind::Real { .. } => "real".into(),
         };
         let range = match self.kind {
-            Kind::Int { min, max, .. } if max < MAX_INT => format!(" ({min} to {max})"),
             Kind::Int { min, .. } if min != 0 => format!(" (at least {min})"),
             // Unless the help already names every choice.
             Kind::Choice(words) if !words.iter().all(|w| self.help.contains(w)) => format!(" ({})", words.join(" or ")),
@@ -197,18 +211,17 @@ impl Opt {
     }
 }
 
-fn parse_int(name: &str, text: &str, min: i64, max: i64) -> Result<i64> {
+fn parse_int(name: &str, text: &str, min: i64) -> Result<i64> {
     let Ok(v) = text.trim().parse::<i128>() else {
-        let range = if max < MAX_INT { format!("{min} to {max}") } else { format!("at least {min}") };
-        return Err(Error::usage(format!("{name} {text}: not an integer ({range})")));
+        return Err(Error::usage(format!("{name} {text}: not an integer (at least {min})")));
     };
     if v < i128::from(min) {
         return Err(Error::usage(format!("{name} {text}: out of range, at least {min}")));
     }
     i64::try_from(v)
         .ok()
-        .filter(|&v| v <= max)
-        .ok_or_else(|| Error::usage(format!("{name} {text}: out of range, at most {max}")))
+        .filter(|&v| v <= MAX_INT)
+        .ok_or_else(|| Error::usage(format!("{name} {text}: out of range, at most {MAX_INT}")))
 }
 
 fn parse_real(name: &str, text: &str, min: f64, max: f64, below_max: bool) -> Result<f64> {
@@ -263,13 +276,13 @@ mod tests {
 
     #[test]
     fn integers_are_checked_as_typed() {
-        assert_eq!(parse_int("-nx", "33", 3, MAX_INT).unwrap(), 33);
-        let e = parse_int("-nx", "2147483648", 3, 2147483647).unwrap_err();
+        assert_eq!(parse_int("-nx", "33", 3).unwrap(), 33);
+        let e = parse_int("-nx", "2147483648", 3).unwrap_err();
         assert_eq!(e.message(), "-nx 2147483648: out of range, at most 2147483647");
-        let e = parse_int("-ksp_max_it", "99999999999", 0, 2147483647).unwrap_err();
+        let e = parse_int("-ksp_max_it", "99999999999", 0).unwrap_err();
         assert!(e.message().starts_with("-ksp_max_it 99999999999: out of range"), "{e}");
-        assert!(parse_int("-nx", "-1", 3, MAX_INT).unwrap_err().message().contains("at least 3"));
-        assert!(parse_int("-nx", "1e3", 3, MAX_INT).unwrap_err().message().contains("not an integer"));
+        assert!(parse_int("-nx", "-1", 3).unwrap_err().message().contains("at least 3"));
+        assert!(parse_int("-nx", "1e3", 3).unwrap_err().message().contains("not an integer"));
     }
 
     #[test]

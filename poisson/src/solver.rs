@@ -5,7 +5,7 @@
 use crate::config::Dirichlet;
 use crate::grid::Grid;
 use crate::multigrid;
-use crate::option::{Default, Kind, MAX_INT, Opt};
+use crate::option::{Default, Kind, Opt};
 use petsc::{ConvergedReason, Error, Ksp, Mat, NormType, PcType, Petsc, PetscReal, Result, Vector};
 
 /// What a solve did, for the report.
@@ -41,31 +41,15 @@ impl SolveReport {
 /// the solver's tolerances, iteration limit and multigrid levels. PETSc's
 /// `-help` describes them.
 pub const CHECKED: [Opt; 5] = [
-    Opt { name: "-ksp_rtol", kind: Kind::Real { min: 0.0, max: 1.0, below_max: true }, help: "relative tolerance" },
-    Opt {
-        name: "-ksp_atol",
-        kind: Kind::Real { min: 0.0, max: f64::INFINITY, below_max: false },
-        help: "absolute tolerance",
-    },
-    Opt {
-        name: "-ksp_divtol",
-        kind: Kind::Real { min: 1.0, max: f64::INFINITY, below_max: false },
-        help: "divergence tolerance",
-    },
-    Opt {
-        name: "-ksp_max_it",
-        kind: Kind::Int { default: Default::Derived("10000"), min: 0, max: MAX_INT },
-        help: "iteration limit",
-    },
+    Opt::plain("-ksp_rtol", Kind::Real { min: 0.0, max: 1.0, below_max: true }, "relative tolerance"),
+    Opt::plain("-ksp_atol", Kind::Real { min: 0.0, max: f64::INFINITY, below_max: false }, "absolute tolerance"),
+    Opt::plain("-ksp_divtol", Kind::Real { min: 1.0, max: f64::INFINITY, below_max: false }, "divergence tolerance"),
+    Opt::integer("-ksp_max_it", Default::Derived("10000"), 0, "iteration limit"),
     MG_LEVELS,
 ];
 
 /// PCMG's levels, which the grid must allow.
-const MG_LEVELS: Opt = Opt {
-    name: "-pc_mg_levels",
-    kind: Kind::Int { default: Default::Derived("1"), min: 1, max: MAX_INT },
-    help: "multigrid levels",
-};
+const MG_LEVELS: Opt = Opt::integer("-pc_mg_levels", Default::Derived("1"), 1, "multigrid levels");
 
 /// Preconditioners that need no more than the operator's action, its
 /// diagonal or the grid, which is all the matrix-free operator has. Others

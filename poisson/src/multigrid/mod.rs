@@ -22,7 +22,7 @@ mod plan;
 use petsc::{Dm, Error, GhostExchange, PcType, Petsc, Preconditioner, Result, Vector};
 
 use crate::config::Dirichlet;
-use crate::option::{Default, Kind, MAX_INT, Opt};
+use crate::option::{Default, Opt};
 use coarse::Coarse;
 use kernels::{
     Coefficients, LevelPart, PatchValues, Scratch, interpolate, interpolate_cubic, relax_faces, restrict, sweep_fused,
@@ -67,40 +67,28 @@ pub struct Options {
     pub finest_cycles: usize,
 }
 
-pub const GMG_TYPE: Opt = Opt {
-    name: "-pc_gmg_type",
-    kind: Kind::Choice(&["full", "multiplicative"]),
-    help: "full (F-cycle: full multigrid) or multiplicative (V-cycle)",
-};
-pub const LEVELS: Opt = Opt {
-    name: "-pc_gmg_levels",
-    kind: Kind::Int { default: Default::Derived("as many as the grid allows"), min: 1, max: MAX_INT },
-    help: "at most this many levels",
-};
-pub const SMOOTH_DOWN: Opt = Opt {
-    name: "-pc_gmg_smooth_down",
-    kind: Kind::Int { default: Default::Value(1), min: 0, max: MAX_INT },
-    help: "red-black Gauss-Seidel sweeps before the coarse correction",
-};
-pub const SMOOTH_UP: Opt = Opt {
-    name: "-pc_gmg_smooth_up",
-    kind: Kind::Int { default: Default::Value(1), min: 0, max: MAX_INT },
-    help: "sweeps after it",
-};
-pub const FMG_CYCLES: Opt = Opt {
-    name: "-pc_gmg_fmg_cycles",
-    kind: Kind::Int { default: Default::Value(1), min: 1, max: MAX_INT },
-    help: "V-cycles per level below the finest in the F-cycle",
-};
+pub const GMG_TYPE: Opt = Opt::one_of(
+    "-pc_gmg_type",
+    &["full", "multiplicative"],
+    "full (F-cycle: full multigrid) or multiplicative (V-cycle)",
+);
+pub const LEVELS: Opt =
+    Opt::integer("-pc_gmg_levels", Default::Derived("as many as the grid allows"), 1, "at most this many levels");
+pub const SMOOTH_DOWN: Opt = Opt::integer(
+    "-pc_gmg_smooth_down",
+    Default::Value(1),
+    0,
+    "red-black Gauss-Seidel sweeps before the coarse correction",
+);
+pub const SMOOTH_UP: Opt = Opt::integer("-pc_gmg_smooth_up", Default::Value(1), 0, "sweeps after it");
+pub const FMG_CYCLES: Opt =
+    Opt::integer("-pc_gmg_fmg_cycles", Default::Value(1), 1, "V-cycles per level below the finest in the F-cycle");
 // One V-cycle leaves an algebraic error of about half the discretization
 // error (the F-cycle interpolates the solution of a grid twice as coarse,
 // whose error is 4 times larger); a second on the finest level brings it
 // under a tenth.
-pub const FMG_FINEST_CYCLES: Opt = Opt {
-    name: "-pc_gmg_fmg_finest_cycles",
-    kind: Kind::Int { default: Default::Value(2), min: 1, max: MAX_INT },
-    help: "V-cycles on the finest level in the F-cycle",
-};
+pub const FMG_FINEST_CYCLES: Opt =
+    Opt::integer("-pc_gmg_fmg_finest_cycles", Default::Value(2), 1, "V-cycles on the finest level in the F-cycle");
 
 /// The preconditioner's options, in the order `-help` lists them.
 pub const OPTIONS: [Opt; 6] = [GMG_TYPE, LEVELS, SMOOTH_DOWN, SMOOTH_UP, FMG_CYCLES, FMG_FINEST_CYCLES];
