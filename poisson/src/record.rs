@@ -28,14 +28,14 @@ const IMAGE_PACKAGE_LISTS: &str = "/usr/share/poisson";
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Record {
     pub schema_version: u32,
-    pub result: Outcome,
+    pub result: Findings,
     pub problem: Setup,
     pub provenance: Provenance,
     pub solution: SolutionDigest,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Outcome {
+pub struct Findings {
     pub converged: bool,
     /// PETSc's `KSPConvergedReason`: its code and name.
     pub reason: Reason,
@@ -165,7 +165,7 @@ pub fn write(petsc: &Petsc, outputs: &Outputs, run: &Run, (path, file): (&str, &
         let (grid, config, solve) = (run.grid, run.config, run.solve);
         let record = Record {
             schema_version: SCHEMA_VERSION,
-            result: Outcome {
+            result: Findings {
                 converged: solve.reason.converged(),
                 reason: Reason { code: solve.reason.code, name: solve.reason.name.clone() },
                 iterations: solve.iterations,

@@ -93,7 +93,7 @@ pub fn compare(recorded: &Record, replayed: &Record) -> Verdict {
     let exact = old.petsc_version == new.petsc_version && old.mpi_version == new.mpi_version;
     let (r0, r1) = (&recorded.result, &replayed.result);
     let mut rows = Vec::new();
-    let reason = |r: &crate::record::Outcome| format!("{} ({})", r.reason.name, r.reason.code);
+    let reason = |r: &crate::record::Findings| format!("{} ({})", r.reason.name, r.reason.code);
     let same_reason = if exact { r0.reason == r1.reason } else { r0.converged == r1.converged };
     rows.push(row("reason", reason(r0), reason(r1), (!same_reason).then(|| "differs".into())));
     let (i0, i1) = (r0.iterations, r1.iterations);
