@@ -137,12 +137,6 @@ impl Opt {
         Ok(self.int(petsc)?.or(default).map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
     }
 
-    /// A real option's value, if given, checked: finite, in range.
-    pub fn real(&self, petsc: &Petsc) -> Result<Option<f64>> {
-        let Kind::Real { min, max, below_max } = self.kind else { unreachable!("{} is not a real option", self.name) };
-        self.value(petsc)?.map(|text| parse_real(self.name, &text, min, max, below_max)).transpose()
-    }
-
     /// A flag's value: off unless given.
     pub fn flag(&self, petsc: &Petsc) -> Result<bool> {
         Ok(petsc.option_bool(self.name)?.unwrap_or(false))

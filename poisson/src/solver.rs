@@ -72,12 +72,7 @@ pub fn create<'m>(
     ksp.set_type("cg")?;
     ksp.pc()?.set_type("none")?;
     ksp.record_residuals()?;
-    for option in CHECKED {
-        match option.kind {
-            Kind::Real { .. } => drop(option.real(petsc)?),
-            _ => drop(option.int(petsc)?),
-        }
-    }
+    Opt::check_given(petsc, &CHECKED)?;
     ksp.set_from_options()?;
     let pc = ksp.pc()?.pc_type()?;
     if matrix_free && !MATRIX_FREE_PCS.contains(&pc.as_str()) {
