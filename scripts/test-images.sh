@@ -113,7 +113,7 @@ cargo build --release --locked -p poisson
 records=$work/records
 mkdir -m 755 "$records"
 declare -A recorded=(
-  [gamg]="${main_job[*]:3}"
+  [gamg]="${main_job[*]:4}"
   [cg]=""
   [gmg]="-problem manufactured -nx 257 -ny 257 -pc_type gmg -ksp_type richardson -ksp_rtol 1e-10"
 )

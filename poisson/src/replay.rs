@@ -130,15 +130,46 @@ pub fn compare(recorded: &Record, replayed: &Record) -> Verdict {
     Verdict { exact, rows, provenance: provenance_differences(old, new) }
 }
 
+/// The configure options of `these` that `those` lacks: two PETSc builds'
+/// lists run to a few thousand characters, and differ in a few options.
+fn only_in(these: &str, those: &str) -> String {
+    let (these, those) = (configure_words(these), configure_words(those));
+    let only: Vec<&str> = these.iter().filter(|w| !those.contains(w)).copied().collect();
+    if only.is_empty() { "(nothing else)".into() } else { format!("only here: {}", only.join(" ")) }
+}
+
+/// Configure options as PETSc writes them: words, a quoted value kept whole.
+fn configure_words(options: &str) -> Vec<&str> {
+    let (mut words, mut start, mut quoted) = (Vec::new(), 0, false);
+    for (at, c) in options.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if at > start {
+                    words.push(&options[start..at]);
+                }
+                start = at + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    if start < options.len() {
+        words.push(&options[start..]);
+    }
+    words
+}
+
 /// The provenance fields that differ between two records.
 fn provenance_differences(old: &Provenance, new: &Provenance) -> Vec<Row> {
     let image = |p: &Provenance| p.image.as_ref().map_or("none".to_string(), |i| i.revision.clone());
     let images = |p: &Provenance| p.image.as_ref().map(|i| i.package_lists.clone());
+    let (before, after) = (&old.petsc_configure_options, &new.petsc_configure_options);
+    let configure = (only_in(before, after), only_in(after, before));
     let fields = [
         ("poisson commit", old.poisson_commit.clone(), new.poisson_commit.clone()),
         ("rustc", old.rustc.clone(), new.rustc.clone()),
         ("PETSc", old.petsc_version.clone(), new.petsc_version.clone()),
-        ("PETSc configure options", old.petsc_configure_options.clone(), new.petsc_configure_options.clone()),
+        ("PETSc configure options", configure.0, configure.1),
         ("MPI", old.mpi_version.clone(), new.mpi_version.clone()),
         ("host", old.host.clone(), new.host.clone()),
         ("image", image(old), image(new)),
@@ -152,4 +183,19 @@ fn provenance_differences(old: &Provenance, new: &Provenance) -> Vec<Row> {
         rows.push(row("provenance: image packages", "".into(), "".into(), Some("differ (a likely cause)".into())));
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configure_options_that_differ_are_named_alone() {
+        let old = r#"--with-ml=1 --with-hdf5-lib="-lhdf5 -lmpi " CFLAGS="-g -O2""#;
+        let new = r#"--with-hdf5-lib="-lhdf5 -lmpi_mpifh -lmpi " CFLAGS="-g -O2" --with-x=0"#;
+        assert_eq!(configure_words(old), ["--with-ml=1", r#"--with-hdf5-lib="-lhdf5 -lmpi ""#, r#"CFLAGS="-g -O2""#]);
+        assert_eq!(only_in(old, new), r#"only here: --with-ml=1 --with-hdf5-lib="-lhdf5 -lmpi ""#);
+        assert_eq!(only_in(new, old), r#"only here: --with-hdf5-lib="-lhdf5 -lmpi_mpifh -lmpi " --with-x=0"#);
+        assert_eq!(only_in(old, old), "(nothing else)");
+    }
 }
