@@ -54,10 +54,19 @@ records_packages() { # records_packages IMAGE LIST SHA256: the list is dpkg's, i
 label_of() { docker image inspect -f "{{index .Config.Labels \"$2\"}}" "$1"; }
 field() { scripts/record-field "$@"; }
 
+# The bases, then both images at once (one compiles while the other
+# downloads and unpacks), building while the checks that need no image run.
+bash packaging/base/mkbase.sh --out "$work/base1" bookworm
+bash packaging/base/mkbase.sh --out "$work/base1" trixie
+echo "test-images: bases ready after $((SECONDS - started)) s"
+for suite in "${suites[@]}"; do
+  bash packaging/docker/build.sh "$suite" >"$work/build-$suite.log" 2>&1 &
+  echo $! >"$work/build-$suite.pid"
+done
+
 # Base: two builds of the Debian 12 tarball from one mirror state must be
 # byte-identical, and a hash from a newer state is reported as the mirror
 # having moved (checked against a SHA256SUMS that records an older state).
-bash packaging/base/mkbase.sh --out "$work/base1" bookworm
 printf '%s  debian-bookworm-minbase.tar  bookworm=2020-01-01T00:00:00Z bookworm-security=2020-01-01T00:00:00Z\n' \
   "$(printf '0%.0s' {1..64})" >"$work/old-sums"
 SHA256SUMS=$work/old-sums bash packaging/base/mkbase.sh --no-import --out "$work/base2" bookworm | tee "$work/base2.log"
@@ -70,9 +79,7 @@ check "a newer mirror state is reported as such ($(grep -o 'the mirror moved fro
   grep -q '^mkbase: the mirror moved from 2020-01-01T00:00:00Z to ' "$work/base2.log"
 check "SHA256SUMS records the mirror state of every base tarball" \
   sh -c '[ "$(grep -c "^[0-9a-f]\{64\}  debian-[a-z]*-minbase.tar  [a-z]*-security=20" packaging/base/SHA256SUMS)" -ge 2 ]'
-bash packaging/base/mkbase.sh --out "$work/base1" trixie
 rm -rf "$work/base1" "$work/base2"
-echo "test-images: bases ready after $((SECONDS - started)) s"
 
 # Debian's snapshot archive cannot be reached from here: what can be checked
 # is what a SNAPSHOT build would ask for, and that an archive that does not
@@ -125,11 +132,6 @@ done
 chmod 644 "$records"/*.json
 host_petsc=$(pkg-config --modversion PETSc)
 
-# Both images at once: one compiles while the other downloads and unpacks.
-for suite in "${suites[@]}"; do
-  bash packaging/docker/build.sh "$suite" >"$work/build-$suite.log" 2>&1 &
-  echo $! >"$work/build-$suite.pid"
-done
 for suite in "${suites[@]}"; do
   if wait "$(cat "$work/build-$suite.pid")"; then
     echo "test-images: poisson:$suite built; what it got against the lock:"
