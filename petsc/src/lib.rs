@@ -47,7 +47,7 @@ use petsc_sys as sys;
 
 pub use dm::{Boundary, DaInfo, Dm, GridArray, GridView, GridViewMut, Patch, StencilType};
 pub use error::{Error, ErrorKind, Result};
-pub use ghost::{BoxLayout, GhostExchange};
+pub use ghost::{BoxLayout, FaceExchange, Faces, GhostExchange};
 pub use hdf5::{Attribute, Hdf5File};
 pub use ksp::{ConvergedReason, Ksp, Pc};
 pub use log::{Event, EventGuard, Stage, StageGuard};
