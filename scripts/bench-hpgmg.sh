@@ -12,6 +12,8 @@
 #                finest grid are read and the run is stopped.
 #   DST_SCRIPT   the FFT solve, default ../shared/anchors/fft/dst_solve_time.py
 #                (needs numpy and scipy; skipped with one line otherwise).
+#   PYTHON       the Python to run it with, default the first of python3 and
+#                /usr/bin/python3 that has them.
 #   OUT          results directory, default benches/results/hpgmg.
 #
 # Writes $OUT/table.md (and the runs' data beside it) and the same table into
@@ -73,9 +75,15 @@ wall_2d=$(wall -nx 4097 -ny 4097)
 wall_3d=$(wall -dim 3 -nx 257 -ny 257 -nz 257)
 
 # 3. The FFT solve, 4097², 2 workers.
-dst_s=
-if [[ -f $dst ]] && python3 -c 'import numpy, scipy' 2>/dev/null; then
-  dst_s=$(python3 "$dst" 4097)
+dst_s= python=
+for candidate in ${PYTHON:-python3 /usr/bin/python3}; do
+  if "$candidate" -c 'import numpy, scipy' 2>/dev/null; then
+    python=$candidate
+    break
+  fi
+done
+if [[ -f $dst && -n $python ]]; then
+  dst_s=$("$python" "$dst" 4097)
 else
   echo "bench-hpgmg: no DST solve ($dst, with numpy and scipy): skipped"
 fi
