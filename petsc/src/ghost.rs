@@ -369,3 +369,38 @@ impl Drop for FaceExchange<'_> {
         report_drop_error("PetscSFDestroy", check(unsafe { sys::PetscSFDestroy(&mut self.sf) }));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 5 x 4 grid on 2 x 2 ranks: x rows own 3 and 2 points, y rows 2 and 2.
+    fn layout() -> BoxLayout {
+        BoxLayout { dim: 2, points: [5, 4, 1], owned: [vec![3, 2], vec![2, 2], vec![1]], width: 1 }
+    }
+
+    #[test]
+    fn faces_hold_the_points_next_to_the_owned_box_that_neighbours_own() {
+        // Rank 0 owns x 0..3, y 0..2: its east face (x = 3, 2 points), then
+        // its north face (y = 2, 3 points); nothing west or south.
+        let faces = Faces::new(&layout(), 0);
+        assert_eq!(faces.len(), 5);
+        assert_eq!(faces.index([3, 0, 0]), Some(0));
+        assert_eq!(faces.index([3, 1, 0]), Some(1));
+        assert_eq!(faces.index([0, 2, 0]), Some(2));
+        assert_eq!(faces.index([2, 2, 0]), Some(4));
+        // Owned, a corner, beyond the ghosts: not in the faces.
+        assert_eq!(faces.index([1, 1, 0]), None);
+        assert_eq!(faces.index([3, 2, 0]), None);
+        assert_eq!(faces.index([4, 0, 0]), None);
+        // Every face point once, at its index.
+        let points: Vec<_> = faces.points().collect();
+        assert_eq!(points.len(), faces.len());
+        assert!(points.iter().all(|&(i, n)| faces.index(n) == Some(i)));
+        // Rank 3 owns x 3..5, y 2..4: west face (x = 2) and south face (y = 1).
+        let faces = Faces::new(&layout(), 3);
+        assert_eq!(faces.len(), 4);
+        assert_eq!(faces.index([2, 3, 0]), Some(1));
+        assert_eq!(faces.index([4, 1, 0]), Some(3));
+    }
+}
