@@ -3,8 +3,11 @@
 //! processes, and good preconditioners do not slow down as the grid grows.
 
 mod common;
+#[path = "common/recorded.rs"]
+mod recorded;
 
 use common::{poisson_ok, read_petsc_vec, scratch};
+use recorded::solved;
 
 /// Observed orders log2(e(h) / e(h/2)) over successive refinements, for the
 /// max and L2 norms, with the algebraic error far below the discretization
@@ -20,7 +23,7 @@ fn observed_orders(dim: usize, sizes: &[usize], extra: &[&str]) -> Vec<(f64, f64
                 args.extend(["-dim", &dim_arg, "-nz", &n]);
             }
             args.extend(extra);
-            poisson_ok(2, &args).error_norms()
+            solved(2, &args).error_norms()
         })
         .collect();
     errors.windows(2).map(|w| ((w[0].0 / w[1].0).log2(), (w[0].1 / w[1].1).log2())).collect()
@@ -50,10 +53,10 @@ fn the_error_falls_at_second_order_in_3d() {
 #[test]
 fn the_seeds_operator_gives_the_same_errors() {
     let args = ["-problem", "manufactured", "-ksp_rtol", "1e-12", "-nx", "65", "-ny", "49"];
-    let symmetric = poisson_ok(1, &args).error_norms();
+    let symmetric = solved(1, &args).error_norms();
     // Not symmetric: with non-zero boundary values CG breaks down on it
     // (docs/problem.md), so GMRES.
-    let seed = poisson_ok(1, &[&args[..], &["-dirichlet", "seed", "-ksp_type", "gmres"]].concat()).error_norms();
+    let seed = solved(1, &[&args[..], &["-dirichlet", "seed", "-ksp_type", "gmres"]].concat()).error_norms();
     assert!((symmetric.0 - seed.0).abs() < 1e-9 && (symmetric.1 - seed.1).abs() < 1e-9, "{symmetric:?} {seed:?}");
 }
 
@@ -90,8 +93,7 @@ fn multigrid_iterations_do_not_grow_with_the_grid() {
             .iter()
             .map(|n| {
                 let n = n.to_string();
-                poisson_ok(2, &["-assemble", "-pc_type", pc, "-problem", "manufactured", "-nx", &n, "-ny", &n])
-                    .iterations()
+                solved(2, &["-assemble", "-pc_type", pc, "-problem", "manufactured", "-nx", &n, "-ny", &n]).iterations()
             })
             .collect();
         let (lo, hi) = (its.iter().min().unwrap(), its.iter().max().unwrap());

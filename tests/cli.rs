@@ -2,13 +2,14 @@
 //! options, and with bad input.
 
 mod common;
+#[path = "common/recorded.rs"]
+mod recorded;
 
-use common::{Run, mpiexec, poisson, poisson_binary, read_petsc_vec, scratch};
+use common::{poisson, read_petsc_vec, scratch};
+use recorded::{Recorded, recorded, recorded_in, solved};
 
 fn iterations(ranks: usize, args: &[&str]) -> usize {
-    let run = poisson(ranks, args);
-    run.assert_success();
-    run.iterations()
+    solved(ranks, args).iterations()
 }
 
 /// The seed program's run: its operator (`-dirichlet seed`) and `args`.
@@ -59,21 +60,18 @@ fn cg_on_1025_squared_takes_1555_iterations() {
 
 #[test]
 fn the_users_command_converges() {
-    let run = poisson(2, &["-assemble", "-ksp_monitor", "-pc_type", "gamg"]);
-    run.assert_success();
-    assert!(run.result_line().contains("converged (CONVERGED_RTOL)"), "{}", run.stdout);
-    assert_eq!(run.monitor().len(), run.iterations() + 1, "one monitor line per iteration and the start");
-    assert!(run.stdout.contains("on 2 processes"), "{}", run.stdout);
+    let solved = solved(2, &["-assemble", "-ksp_monitor", "-pc_type", "gamg"]);
+    assert_eq!(solved.reason(), "CONVERGED_RTOL");
+    let monitor_lines = solved.run.stdout.lines().filter(|l| l.contains("KSP Residual norm")).count();
+    assert_eq!(monitor_lines, solved.iterations() + 1, "one monitor line per iteration and the start");
+    assert_eq!(solved.record.problem.ranks, 2);
 }
 
 /// Solves and returns the run and its solution in the grid's natural order.
-fn solve(ranks: usize, args: &[&str], name: &str) -> (Run, Vec<f64>) {
+fn solve(ranks: usize, args: &[&str], name: &str) -> (Recorded, Vec<f64>) {
     let file = scratch("solutions").join(format!("{name}-{ranks}.dat"));
     let viewer = format!("binary:{}", file.display());
-    let mut all = args.to_vec();
-    all.extend(["-ksp_monitor", "-solution_view", &viewer]);
-    let run = poisson(ranks, &all);
-    run.assert_success();
+    let run = solved(ranks, &[args, &["-solution_view", &viewer]].concat());
     (run, read_petsc_vec(&file))
 }
 
@@ -94,9 +92,10 @@ fn matrix_free_and_assembled_agree() {
             let name = format!("free{case}");
             let (free, u_free) = solve(ranks, args, &name);
             let (assembled, u_assembled) = solve(ranks, &[args, &["-assemble"][..]].concat(), &format!("as{case}"));
-            let (h_free, h_assembled) = (free.monitor(), assembled.monitor());
+            let (h_free, h_assembled) =
+                (&free.record.result.residual_history, &assembled.record.result.residual_history);
             assert_eq!(h_free.len(), h_assembled.len(), "{args:?}, {ranks} ranks: history lengths");
-            for (k, (a, b)) in h_free.iter().zip(&h_assembled).enumerate() {
+            for (k, (a, b)) in h_free.iter().zip(h_assembled).enumerate() {
                 assert!((a - b).abs() <= 1e-9 * b.abs(), "{args:?}, {ranks} ranks, iteration {k}: {a} vs {b}");
             }
             let scale = u_assembled.iter().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -160,9 +159,8 @@ fn petscs_geometric_multigrid_coarsens_the_grid() {
     for (args, levels) in
         [(&["-nx", "257", "-ny", "257"][..], "5"), (&["-dim", "3", "-nx", "33", "-ny", "33", "-nz", "33"], "3")]
     {
-        let run = poisson(2, &[&mg[..], args, &["-pc_mg_levels", levels, "-ksp_view"]].concat());
-        run.assert_success();
-        assert!(run.stdout.contains(&format!("levels={levels}")), "{}", run.stdout);
+        let run = solved(2, &[&mg[..], args, &["-pc_mg_levels", levels, "-ksp_view"]].concat());
+        assert!(run.run.stdout.contains(&format!("levels={levels}")), "{}", run.run.stdout);
         assert!(run.iterations() <= 6, "{args:?}: {} iterations", run.iterations());
     }
 }
@@ -171,21 +169,27 @@ fn petscs_geometric_multigrid_coarsens_the_grid() {
 fn options_come_from_files_and_the_environment_too() {
     let file = scratch("options").join("gamg.opts");
     std::fs::write(&file, "-assemble\n-pc_type gamg\n").unwrap();
-    let run = poisson(1, &["-options_file", file.to_str().unwrap()]);
-    run.assert_success();
+    let run = solved(1, &["-options_file", file.to_str().unwrap()]);
     assert_eq!(run.iterations(), iterations(1, &["-assemble", "-pc_type", "gamg"]));
-    assert!(run.stdout.contains("Solver: KSP cg, PC gamg"), "{}", run.stdout);
-    let env = mpiexec(1, poisson_binary(), &[], &[("PETSC_OPTIONS", "-assemble -pc_type hypre")]);
-    env.assert_success();
-    assert_eq!(env.iterations(), 3);
+    let problem = &run.record.problem;
+    assert_eq!(
+        (problem.ksp_type.as_str(), problem.pc_type.as_str(), problem.operator.as_str()),
+        ("cg", "gamg", "assembled")
+    );
+    let env = recorded_in(1, &[], &[("PETSC_OPTIONS", "-assemble -pc_type hypre")]);
+    env.run.assert_success();
+    assert_eq!((env.record.problem.pc_type.as_str(), env.iterations()), ("hypre", 3));
 }
 
 #[test]
 fn a_solve_that_does_not_converge_exits_with_2() {
-    let run = poisson(2, &["-ksp_max_it", "5"]);
-    assert_eq!(run.status, Some(2), "{}", run.stderr);
-    assert!(run.result_line().contains("did not converge (DIVERGED_ITS)"));
-    assert_eq!(run.our_errors(), ["poisson: the solve did not converge: DIVERGED_ITS after 5 iterations"]);
+    let ended = recorded(2, &["-ksp_max_it", "5"]);
+    assert_eq!(ended.run.status, Some(2), "{}", ended.run.stderr);
+    assert!(!ended.record.result.converged);
+    assert_eq!((ended.reason(), ended.iterations()), ("DIVERGED_ITS", 5));
+    let told = ended.run.our_errors();
+    let said = "poisson: the solve did not converge: DIVERGED_ITS after 5 iterations (written all the same: ";
+    assert!(told.len() == 1 && told[0].starts_with(said) && told[0].ends_with(".json)"), "{told:?}");
 }
 
 /// Bad input on `ranks` ranks (see `common::assert_refused`).

@@ -5,10 +5,13 @@
 //! what it cannot do it must refuse clearly.
 
 mod common;
+#[path = "common/recorded.rs"]
+mod recorded;
 
 use std::sync::OnceLock;
 
-use common::{Run, poisson, read_petsc_vec, scratch};
+use common::{poisson, read_petsc_vec, scratch};
+use recorded::{Recorded, solved};
 
 const GRID_2D: [&str; 4] = ["-nx", "65", "-ny", "65"];
 const GRID_3D: [&str; 8] = ["-dim", "3", "-nx", "33", "-ny", "33", "-nz", "33"];
@@ -22,19 +25,18 @@ const AGREEMENT: f64 = 1e-8;
 
 /// Solves the manufactured problem with `args` on `ranks` processes; the
 /// run must succeed. Returns the run and the solution in natural order.
-fn solve(ranks: usize, args: &[&str], name: &str) -> (Run, Vec<f64>) {
+fn solve(ranks: usize, args: &[&str], name: &str) -> (Recorded, Vec<f64>) {
     let file = scratch("multigrid").join(format!("{name}-{ranks}.dat"));
     let viewer = format!("binary:{}", file.display());
-    let run = poisson(ranks, &[&["-problem", "manufactured"], args, &["-solution_view", &viewer]].concat());
-    run.assert_success();
+    let run = solved(ranks, &[&["-problem", "manufactured"], args, &["-solution_view", &viewer]].concat());
     let u = read_petsc_vec(&file);
     (run, u)
 }
 
 /// The direct solve of the assembled operator on one rank.
-fn direct(grid: &[&str], name: &str) -> (Run, Vec<f64>) {
+fn direct(grid: &[&str], name: &str) -> (Recorded, Vec<f64>) {
     let (run, u) = solve(1, &[grid, &LU[..]].concat(), name);
-    assert!(run.stdout.contains("Solver: KSP preonly, PC lu"), "{}", run.stdout);
+    assert_solver(&run, "preonly", "lu");
     (run, u)
 }
 
@@ -63,22 +65,20 @@ fn max_difference(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
 }
 
-/// The fast path solved this run: its Solver line names PC gmg.
-fn assert_gmg(run: &Run, ksp: &str) {
-    let solver = format!("Solver: KSP {ksp}, PC gmg,");
-    assert!(run.stdout.contains(&solver), "no {solver:?} in:\n{}", run.stdout);
+/// The run's record names this KSP and PC.
+fn assert_solver(run: &Recorded, ksp: &str, pc: &str) {
+    let problem = &run.record.problem;
+    assert_eq!((problem.ksp_type.as_str(), problem.pc_type.as_str()), (ksp, pc), "{problem:?}");
 }
 
-/// The factor of the report's "Convergence: average factor X per
-/// iteration" line (X is fixed-point or like 1.23e-4).
-fn convergence_factor(run: &Run) -> f64 {
-    let line = run
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("Convergence: average factor "))
-        .unwrap_or_else(|| panic!("no Convergence line in stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
-    let number = line.trim_start_matches("Convergence: average factor ").split(' ').next().unwrap();
-    number.parse().unwrap_or_else(|_| panic!("bad factor in {line:?}"))
+/// The fast path solved this run.
+fn assert_gmg(run: &Recorded, ksp: &str) {
+    assert_solver(run, ksp, "gmg");
+}
+
+/// The run applied the operator `form` ("matrix-free" or "assembled").
+fn assert_operator(run: &Recorded, form: &str) {
+    assert_eq!(run.record.problem.operator, form, "{:?}", run.record.problem);
 }
 
 #[test]
@@ -89,11 +89,11 @@ fn the_fast_path_solves_what_the_direct_solve_solves_on_1_to_4_ranks() {
         for &ranks in all_ranks {
             let (run, u) = solve(ranks, &[grid, &GMG[..]].concat(), &format!("fast-{dim}"));
             assert_gmg(&run, "richardson");
-            assert!(run.stdout.contains("matrix-free operator"), "{}", run.stdout);
+            assert_operator(&run, "matrix-free");
             if ranks == 4 {
                 // A 2 x 2 process grid: ranks meet at corners, whose ghosts
                 // only a box stencil exchanges.
-                assert!(run.stdout.contains("on 4 processes (2 x 2)"), "not a 2 x 2 process grid:\n{}", run.stdout);
+                assert_eq!(run.record.problem.processes, [2, 2], "not a 2 x 2 process grid");
             }
             let difference = relative_difference(&u, reference);
             assert!(difference <= AGREEMENT, "{dim}, {ranks} ranks: differs from LU by {difference:e} (relative)");
@@ -102,7 +102,7 @@ fn the_fast_path_solves_what_the_direct_solve_solves_on_1_to_4_ranks() {
     // And a 2 x 2 layout in 3-D, asked for explicitly.
     let layout = ["-da_processors_x", "2", "-da_processors_y", "2", "-da_processors_z", "1"];
     let (run, u) = solve(4, &[&GRID_3D[..], &GMG, &layout].concat(), "fast-3d-2x2");
-    assert!(run.stdout.contains("on 4 processes (2 x 2 x 1)"), "{}", run.stdout);
+    assert_eq!(run.record.problem.processes, [2, 2, 1]);
     let difference = relative_difference(&u, reference_3d());
     assert!(difference <= AGREEMENT, "3d, 2 x 2 x 1 ranks: differs from LU by {difference:e} (relative)");
 }
@@ -110,12 +110,11 @@ fn the_fast_path_solves_what_the_direct_solve_solves_on_1_to_4_ranks() {
 /// The average convergence factor of richardson with `cycle` on `grid`.
 fn richardson_factor(grid: &[&str], cycle: &str) -> f64 {
     let args = ["-pc_type", "gmg", "-pc_gmg_type", cycle, "-ksp_type", "richardson", "-ksp_rtol", "1e-10"];
-    let run = poisson(2, &[&["-problem", "manufactured"], grid, &args].concat());
-    run.assert_success();
+    let run = solved(2, &[&["-problem", "manufactured"], grid, &args].concat());
     assert_gmg(&run, "richardson");
-    assert!(run.result_line().contains("converged (CONVERGED_RTOL)"), "{}", run.stdout);
-    assert!(run.iterations() >= 2, "{cycle}: too few iterations to average over:\n{}", run.stdout);
-    convergence_factor(&run)
+    assert_eq!(run.reason(), "CONVERGED_RTOL");
+    assert!(run.iterations() >= 2, "{cycle}: too few iterations to average over: {}", run.iterations());
+    run.convergence_factor()
 }
 
 /// Richardson's average factors with `cycle` in 2-D and 3-D, below `bound`
@@ -149,7 +148,7 @@ fn cg_with_v_cycles_converges_to_the_direct_solution() {
         for ranks in [1, 2] {
             let (run, u) = solve(ranks, &[grid, &cg[..]].concat(), &format!("cg-{dim}"));
             assert_gmg(&run, "cg");
-            assert!(run.result_line().contains("converged (CONVERGED_RTOL)"), "{}", run.stdout);
+            assert_eq!(run.reason(), "CONVERGED_RTOL");
             assert!(run.iterations() <= 20, "{dim}, {ranks} ranks: {} iterations", run.iterations());
             let difference = relative_difference(&u, reference);
             assert!(difference <= AGREEMENT, "{dim}, {ranks} ranks: differs from LU by {difference:e} (relative)");
@@ -165,10 +164,9 @@ fn iterations_do_not_grow_with_the_grid() {
             .map(|n| {
                 let n = n.to_string();
                 let args = ["-nx", &n, "-ny", &n, "-pc_gmg_type", cycle, "-ksp_rtol", "1e-10"];
-                let run = poisson(2, &[&["-problem", "manufactured"], &GMG[..4], &args].concat());
-                run.assert_success();
+                let run = solved(2, &[&["-problem", "manufactured"], &GMG[..4], &args].concat());
                 assert_gmg(&run, "richardson");
-                assert!(run.result_line().contains("converged (CONVERGED_RTOL)"), "{}", run.stdout);
+                assert_eq!(run.reason(), "CONVERGED_RTOL");
                 run.iterations()
             })
             .collect();
@@ -182,7 +180,7 @@ fn one_f_cycle_lands_within_a_tenth_of_the_discretization_error() {
     let grid = ["-nx", "129", "-ny", "129"];
     let (lu, u_lu) = direct(&grid, "lu-129");
     let discretization = lu.error_norms().0;
-    assert!(discretization > 0.0, "{}", lu.stdout);
+    assert!(discretization > 0.0, "{:?}", lu.record.result);
     let fmg = ["-pc_type", "gmg", "-ksp_type", "preonly"];
     let (run, u_fmg) = solve(2, &[&grid[..], &fmg].concat(), "fmg-129");
     assert_gmg(&run, "preonly");
@@ -199,8 +197,8 @@ fn matrix_free_and_assembled_give_the_same_gmg_solution() {
     for (dim, grid, reference) in [("2d", &GRID_2D[..], reference_2d()), ("3d", &GRID_3D, reference_3d())] {
         let (free, u_free) = solve(2, &[grid, &GMG[..]].concat(), &format!("free-{dim}"));
         let (assembled, u_assembled) = solve(2, &[grid, &GMG[..], &["-assemble"]].concat(), &format!("as-{dim}"));
-        assert!(free.stdout.contains("matrix-free operator"), "{}", free.stdout);
-        assert!(assembled.stdout.contains("assembled operator"), "{}", assembled.stdout);
+        assert_operator(&free, "matrix-free");
+        assert_operator(&assembled, "assembled");
         assert_gmg(&assembled, "richardson");
         for (form, u) in [("matrix-free", &u_free), ("assembled", &u_assembled)] {
             let difference = relative_difference(u, reference);

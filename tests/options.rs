@@ -4,6 +4,8 @@
 //! of), and `-version` says what runs.
 
 mod common;
+#[path = "common/recorded.rs"]
+mod recorded;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -11,6 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{Run, assert_refused, launch, poisson, poisson_binary, poisson_ok, scratch};
+use recorded::solved;
 
 /// Longer than any run here takes.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -25,9 +28,10 @@ fn refused(args: &[&str], expected: &str) {
 
 #[test]
 fn one_size_means_a_square_or_a_cube() {
-    assert!(poisson_ok(2, &["-nx", "129"]).stdout.contains("Grid: 129 x 129 points"));
-    assert!(poisson_ok(2, &["-dim", "3", "-nx", "9"]).stdout.contains("Grid: 9 x 9 x 9 points"));
-    assert!(poisson_ok(2, &["-nx", "33", "-ny", "17"]).stdout.contains("Grid: 33 x 17 points"));
+    let points = |args: &[&str]| solved(2, args).record.problem.points;
+    assert_eq!(points(&["-nx", "129"]), [129, 129]);
+    assert_eq!(points(&["-dim", "3", "-nx", "9"]), [9, 9, 9]);
+    assert_eq!(points(&["-nx", "33", "-ny", "17"]), [33, 17]);
 }
 
 #[test]
@@ -103,12 +107,12 @@ fn version_says_what_runs_and_solves_nothing() {
 fn petscs_own_multigrid_works_on_the_assembled_operator() {
     for args in [&["-nx", "257"][..], &["-dim", "3", "-nx", "33"]] {
         let mg = [args, &["-assemble", "-pc_type", "mg", "-pc_mg_levels", "4", "-ksp_view"]].concat();
-        let run = poisson_ok(2, &mg);
-        assert!(run.stdout.contains("levels=4"), "{}", run.stdout);
+        let run = solved(2, &mg);
+        assert!(run.run.stdout.contains("levels=4"), "{}", run.run.stdout);
         assert!(run.iterations() <= 8, "{args:?}: {} iterations", run.iterations());
     }
     // As many levels as the grid halves into, not one more.
-    assert!(poisson_ok(2, &["-nx", "17", "-assemble", "-pc_type", "mg", "-pc_mg_levels", "5"]).iterations() <= 8);
+    assert!(solved(2, &["-nx", "17", "-assemble", "-pc_type", "mg", "-pc_mg_levels", "5"]).iterations() <= 8);
     refused(&["-nx", "17", "-assemble", "-pc_type", "mg", "-pc_mg_levels", "6"], "a 17 x 17 grid has at most 5");
 }
 

@@ -103,8 +103,10 @@ fn a_strong_series_writes_its_csv_table_and_plot() {
     assert_eq!(solvers, ["cg", "cg", "gamg", "gamg"]);
     // CG without preconditioner takes as many iterations on any rank count.
     assert_eq!(column(&header, &rows[0], "iterations"), column(&header, &rows[1], "iterations"));
-    // Every run's PETSc log is kept.
-    assert_eq!(std::fs::read_dir(out.join("logs")).unwrap().count(), 8);
+    // Every run's PETSc log and record are kept.
+    let kept: Vec<_> = std::fs::read_dir(out.join("logs")).unwrap().map(|e| e.unwrap().path()).collect();
+    let of = |ext: &str| kept.iter().filter(|p| p.extension().is_some_and(|e| e == ext)).count();
+    assert_eq!((of("csv"), of("json"), kept.len()), (8, 8, 16));
 
     let table = std::fs::read_to_string(out.join("strong.md")).unwrap();
     let lines: Vec<_> = table.lines().filter(|l| l.starts_with('|')).collect();

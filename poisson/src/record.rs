@@ -41,10 +41,13 @@ pub struct Findings {
     pub reason: Reason,
     pub iterations: usize,
     /// The last residual norm the method measured (in its own norm).
+    #[serde(with = "measure")]
     pub residual_norm: f64,
     /// Every residual norm the method measured, the initial guess's first.
+    #[serde(with = "measures")]
     pub residual_history: Vec<f64>,
     /// ||b - A x|| / ||b||.
+    #[serde(with = "measure")]
     pub true_relative_residual: f64,
     /// u - exact at the nodes, when the problem has an exact solution.
     pub error: Option<Norms>,
@@ -63,7 +66,9 @@ pub struct Reason {
 /// Max and discrete L2 (sqrt(cell volume * sum of squares)) norms.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Norms {
+    #[serde(with = "measure")]
     pub max: f64,
+    #[serde(with = "measure")]
     pub l2: f64,
 }
 
@@ -143,6 +148,46 @@ pub struct Run<'a> {
     pub error: Option<ErrorNorms>,
     pub stages: &'a Stages<'a>,
     pub x: &'a Vector<'a>,
+}
+
+impl Findings {
+    /// The average factor per iteration (see `solver::average_factor`).
+    pub fn convergence_factor(&self) -> Option<f64> {
+        crate::solver::average_factor(&self.residual_history, self.residual_norm, self.iterations)
+    }
+}
+
+/// A measured number: JSON has no NaN or infinity, which a diverged run
+/// measures, so those are written as null and read back as NaN.
+mod measure {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, to: S) -> Result<S::Ok, S::Error> {
+        if value.is_finite() { to.serialize_f64(*value) } else { to.serialize_none() }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(from)?.unwrap_or(f64::NAN))
+    }
+}
+
+/// A sequence of measured numbers, each as `measure` writes it.
+mod measures {
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(values: &[f64], to: S) -> Result<S::Ok, S::Error> {
+        let mut seq = to.serialize_seq(Some(values.len()))?;
+        for v in values {
+            seq.serialize_element(&v.is_finite().then_some(*v))?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Vec<f64>, D::Error> {
+        let values = Vec::<Option<f64>>::deserialize(from)?;
+        Ok(values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    }
 }
 
 impl Record {

@@ -53,11 +53,16 @@ impl Verdict {
 
     /// The table `poisson-replay` prints.
     pub fn table(&self) -> String {
-        let rows = self.rows.iter().chain(&self.provenance);
         let mut text = format!("{:<26} {:<22} {:<22} verdict\n", "", "recorded", "replayed");
-        for row in rows {
+        for row in &self.rows {
             let verdict = row.difference.as_deref().unwrap_or("same");
             text += &format!("{:<26} {:<22} {:<22} {verdict}\n", row.what, cut(&row.recorded), cut(&row.replayed));
+        }
+        // Versions and option lists are long, and their tail is what differs:
+        // written whole, one line each.
+        for row in &self.provenance {
+            let why = row.difference.as_deref().unwrap_or("");
+            text += &format!("{} {why}:\n  recorded: {}\n  replayed: {}\n", row.what, row.recorded, row.replayed);
         }
         let how = if self.exact {
             "to the bit: same PETSc and MPI".to_string()

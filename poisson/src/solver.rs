@@ -31,9 +31,15 @@ impl SolveReport {
     /// (r_n / r_0)^(1/n). Near 0 for a good preconditioner; one that does
     /// not grow with the grid is h-independent.
     pub fn convergence_factor(&self) -> Option<f64> {
-        let (first, last) = (self.residual_history.first().copied().unwrap_or(0.0), self.residual_norm);
-        (self.iterations > 0 && first > 0.0).then(|| (last / first).powf(1.0 / self.iterations as f64))
+        average_factor(&self.residual_history, self.residual_norm, self.iterations)
     }
+}
+
+/// (last / first)^(1/iterations) of a residual history: none before the
+/// first iteration or from a zero start.
+pub fn average_factor(history: &[f64], last: f64, iterations: usize) -> Option<f64> {
+    let first = history.first().copied().unwrap_or(0.0);
+    (iterations > 0 && first > 0.0).then(|| (last / first).powf(1.0 / iterations as f64))
 }
 
 /// PETSc's options the program checks before PETSc reads them (PETSc takes

@@ -11,7 +11,8 @@ use crate::series::{self, Mode, Plan};
 use crate::{plot, stream, table};
 
 /// Runs `poisson` under mpiexec in series, keeps PETSc's own timings
-/// (-log_view as CSV, -memory_view) of the median of repeated runs, and
+/// (-log_view as CSV) and the run records (-record) of the median of
+/// repeated runs, and
 /// writes <mode>.csv, <mode>.md and <mode>.svg in the output directory.
 ///
 /// As root, source scripts/mpi-env.sh first (OpenMPI refuses root otherwise).

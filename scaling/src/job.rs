@@ -4,8 +4,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use poisson::record::Record;
+
 use crate::error::{self, Error};
-use crate::petsc_log::{self, Log};
+use crate::petsc_log::Log;
 
 /// A square (2-D) or cubic (3-D) grid of `points` nodes per direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -44,7 +46,8 @@ pub struct SolverSet {
     pub options: Vec<String>,
 }
 
-/// What one run measured. Times are the slowest rank's, from PETSc's log.
+/// What one run measured: its outcome and memory from its record, times
+/// (the slowest rank's) from PETSc's log.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Measurement {
     pub unknowns: u64,
@@ -75,16 +78,19 @@ pub struct Launcher {
 
 impl Launcher {
     /// Runs poisson on `ranks` processes with `options`, PETSc's log written
-    /// to `<log_dir>/<tag>.csv`.
+    /// to `<log_dir>/<tag>.csv` and the run's record to `<log_dir>/<tag>.json`.
     pub fn run(&self, ranks: usize, options: &[String], tag: &str) -> Result<Measurement, Error> {
         let log_file = self.log_dir.join(format!("{tag}.csv"));
+        let record_file = self.log_dir.join(format!("{tag}.json"));
         let mut command = Command::new(&self.mpiexec);
         command
             .args(&self.mpiexec_args)
             .args(["-n", &ranks.to_string()])
             .arg(&self.poisson)
             .args(options)
-            .args(["-log_view", &format!(":{}:ascii_csv", log_file.display()), "-memory_view"])
+            .args(["-log_view", &format!(":{}:ascii_csv", log_file.display())])
+            .arg("-record")
+            .arg(&record_file)
             .stdin(Stdio::null());
         let shown = show(&command);
         let output = command.output().map_err(error::file("run", &self.mpiexec))?;
@@ -93,26 +99,26 @@ impl Launcher {
         if !matches!(output.status.code(), Some(0 | 2)) {
             return Err(Error::Failed { command: shown, status: output.status, why: why(&stderr, &stdout) });
         }
-        measure(&stdout, &log_file).map_err(|e| e.at(format!("`{shown}`")))
+        measure(&record_file, &log_file).map_err(|e| e.at(format!("`{shown}`")))
     }
 }
 
-fn measure(stdout: &str, log_file: &Path) -> Result<Measurement, Error> {
-    let outcome = petsc_log::outcome(stdout)?;
+fn measure(record_file: &Path, log_file: &Path) -> Result<Measurement, Error> {
+    let record = Record::read(record_file).map_err(Error::Unreadable)?;
     let text = std::fs::read_to_string(log_file).map_err(error::file("read", log_file))?;
     let log = Log::parse(&text).map_err(|e| e.at(log_file.display()))?;
     let matmult = log.event("Solver", "MatMult");
     Ok(Measurement {
-        unknowns: outcome.unknowns,
-        converged: outcome.converged,
-        iterations: outcome.iterations,
+        unknowns: record.problem.unknowns as u64,
+        converged: record.result.converged,
+        iterations: record.result.iterations as u64,
         matrix_s: log.stage("Matrix creation")?,
         pc_setup_s: log.event("Solver", "PCSetUp").seconds,
         ksp_solve_s: log.event("Solver", "KSPSolve").seconds,
         solver_s: log.stage("Solver")?,
         matmult_s: matmult.seconds,
         matmult_count: matmult.count,
-        peak_memory: petsc_log::peak_memory(stdout)?,
+        peak_memory: record.result.peak_resident_bytes as f64,
     })
 }
 

@@ -1,8 +1,6 @@
-//! What a `poisson` run reports about itself, read machine-readably: PETSc's
-//! `-log_view :FILE:ascii_csv` (per stage, per event, per rank: count and
-//! time; the same columns from PETSc 3.18 to 3.22), the `-memory_view`
-//! summary PETSc prints at finalize, and poisson's own `Grid:` and `Result:`
-//! lines.
+//! PETSc's log of a `poisson` run, `-log_view :FILE:ascii_csv`: per stage,
+//! per event, per rank, count and time (the same columns from PETSc 3.18 to
+//! 3.22). The run's outcome and memory are in its record.
 
 use std::collections::HashMap;
 
@@ -76,47 +74,6 @@ fn unreadable(message: impl Into<String>) -> Error {
     Error::Unreadable(message.into())
 }
 
-/// The peak resident memory summed over the ranks (bytes), from
-/// `-memory_view`'s "Maximum (over computational time) process memory:
-/// total T max M min m" line.
-pub fn peak_memory(stdout: &str) -> Result<f64, Error> {
-    let missing = "no -memory_view summary (\"Maximum (over computational time) process memory\") in the output";
-    let line = stdout.lines().find(|l| l.starts_with("Maximum (over computational time) process memory:"));
-    let line = line.ok_or_else(|| unreadable(missing))?;
-    let total = line.split_whitespace().skip_while(|&w| w != "total").nth(1).and_then(|w| w.parse().ok());
-    total.ok_or_else(|| unreadable(format!("no total in the memory summary {line:?}")))
-}
-
-/// What poisson's closing lines say.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Outcome {
-    pub unknowns: u64,
-    pub converged: bool,
-    pub iterations: u64,
-}
-
-/// Reads "Grid: ... (N unknowns) ..." and "Result: converged (...) in K
-/// iterations; ..." (or "Result: did not converge (...) in K iterations").
-pub fn outcome(stdout: &str) -> Result<Outcome, Error> {
-    let line = |prefix: &str| {
-        let found = stdout.lines().find(|l| l.starts_with(prefix));
-        found.ok_or_else(|| unreadable(format!("no \"{prefix}\" line in poisson's output")))
-    };
-    let grid = line("Grid:")?;
-    let unknowns = grid
-        .split_once('(')
-        .and_then(|(_, rest)| rest.split_once(" unknowns"))
-        .and_then(|(n, _)| n.trim().parse().ok())
-        .ok_or_else(|| unreadable(format!("no unknown count in {grid:?}")))?;
-    let result = line("Result:")?;
-    let iterations = result
-        .split_once(" iterations")
-        .and_then(|(before, _)| before.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| unreadable(format!("no iteration count in {result:?}")))?;
-    Ok(Outcome { unknowns, converged: result.starts_with("Result: converged"), iterations })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,25 +104,5 @@ Solver,PCSetUp,1,2,0.0224595,313.,101112.,443.,1.29901e+06
         assert!(Log::parse("hello\n").unwrap_err().to_string().contains("header"));
         assert!(Log::parse("Stage Name,Event Name,Rank,Count,Time\nSolver,summary,0,1,abc\n").is_err());
         assert!(Log::parse("Stage Name,Event Name,Rank,Count,Time\nSolver,summary\n").is_err());
-    }
-
-    #[test]
-    fn memory_is_the_total_peak() {
-        let out = "Summary of Memory Usage in PETSc\n\
-            Maximum (over computational time) process memory:        total 8.9850e+07 max 4.4982e+07 min 4.4868e+07\n\
-            Current process memory:                                  total 8.9850e+07 max 4.4982e+07 min 4.4868e+07\n";
-        assert_eq!(peak_memory(out).unwrap(), 8.985e7);
-        assert!(peak_memory("Result: converged").is_err());
-    }
-
-    #[test]
-    fn outcomes_come_from_the_grid_and_result_lines() {
-        let out = "Grid: 257 x 257 points (66049 unknowns) on 2 processes (1 x 2), assembled operator\n\
-            Solver: KSP cg, PC gamg, rtol 1e-5, at most 10000 iterations\n\
-            Result: converged (CONVERGED_RTOL) in 10 iterations; residual norm 5.277e-5, true relative residual 5.740e-3\n";
-        assert_eq!(outcome(out).unwrap(), Outcome { unknowns: 66049, converged: true, iterations: 10 });
-        let failed = out.replace("converged (CONVERGED_RTOL) in 10", "did not converge (DIVERGED_ITS) in 20");
-        assert_eq!(outcome(&failed).unwrap(), Outcome { unknowns: 66049, converged: false, iterations: 20 });
-        assert!(outcome("Grid: 3 x 3 points (9 unknowns)\n").unwrap_err().to_string().contains("Result:"));
     }
 }

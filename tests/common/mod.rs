@@ -26,43 +26,6 @@ pub struct Run {
 }
 
 impl Run {
-    /// The iteration count from the report's "Result:" line.
-    pub fn iterations(&self) -> usize {
-        let line = self.result_line();
-        let before = line.split(" iterations").next().unwrap();
-        before.rsplit(' ').next().unwrap().parse().unwrap_or_else(|_| panic!("no iteration count in {line:?}"))
-    }
-
-    pub fn result_line(&self) -> &str {
-        self.stdout
-            .lines()
-            .find(|l| l.starts_with("Result:"))
-            .unwrap_or_else(|| panic!("no Result line in stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr))
-    }
-
-    /// (max, L2) from the report's "Error:" line.
-    pub fn error_norms(&self) -> (f64, f64) {
-        let line = self
-            .stdout
-            .lines()
-            .find(|l| l.starts_with("Error: max "))
-            .unwrap_or_else(|| panic!("no Error line in stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr));
-        let number = |after: &str| -> f64 {
-            let rest = line.split(after).nth(1).unwrap_or_else(|| panic!("{after:?} not in {line:?}"));
-            rest.split([',', ' ']).next().unwrap().parse().unwrap_or_else(|_| panic!("bad number in {line:?}"))
-        };
-        (number("max "), number("L2 "))
-    }
-
-    /// The residual norms `-ksp_monitor` printed, in order.
-    pub fn monitor(&self) -> Vec<f64> {
-        self.stdout
-            .lines()
-            .filter(|l| l.contains("KSP Residual norm"))
-            .map(|l| l.split_whitespace().last().unwrap().parse().unwrap())
-            .collect()
-    }
-
     /// The lines our program wrote to stderr (mpiexec adds its own).
     pub fn our_errors(&self) -> Vec<&str> {
         self.stderr.lines().filter(|l| l.starts_with("poisson:")).collect()
