@@ -39,6 +39,7 @@ fn takes_file(option: &str) -> bool {
         || option.ends_with("monitor")
         || option.contains("file")
         || option == "-reference"
+        || option == "-record"
 }
 
 const VALUES: [&str; 24] = [

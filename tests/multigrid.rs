@@ -275,3 +275,27 @@ fn ksp_view_describes_the_levels() {
         assert!(limited.stdout.contains(level), "-ksp_view lacks {level:?}:\n{}", limited.stdout);
     }
 }
+
+#[test]
+fn log_view_times_each_kernel_on_each_level() {
+    use poisson::multigrid::events::{COARSE, Kernel, NAMES, name};
+    // 65 points on 2 ranks: levels 65, 33, 17, 9 and 5, numbered 4 to 0.
+    let run = poisson(2, &[&GRID_2D[..], &["-pc_type", "gmg", "-ksp_type", "preonly", "-log_view"]].concat());
+    run.assert_success();
+    let kernels = [Kernel::Smooth, Kernel::ResidualRestriction, Kernel::Interpolation, Kernel::GhostExchange];
+    assert_eq!(kernels.map(|k| NAMES[k as usize]), NAMES, "every kernel has its name");
+    let mut expected: Vec<String> = (1..=4).flat_map(|level| kernels.map(|k| name(k, level))).collect();
+    expected.extend([name(Kernel::GhostExchange, 0), COARSE.to_string()]);
+    // An event's line: its name, then its call count.
+    let calls = |event: &str| {
+        run.stdout.lines().find_map(|l| {
+            let rest = l.strip_prefix(event)?.trim_start();
+            rest.split_whitespace().next()?.parse::<u64>().ok().filter(|_| l.as_bytes()[event.len()] == b' ')
+        })
+    };
+    for event in &expected {
+        let n = calls(event).unwrap_or_else(|| panic!("-log_view has no line for {event:?}:\n{}", run.stdout));
+        assert!(n > 0, "{event} ran {n} times");
+    }
+    assert!(calls(&name(Kernel::Smooth, 5)).is_none(), "a fifth level on 65 points:\n{}", run.stdout);
+}

@@ -24,7 +24,10 @@ fn petsc_finds_the_operator_symmetric() {
 
 #[test]
 fn matrix_free_products_equal_assembled_ones() {
-    under_mpi("mpi_products", 2);
+    // Four ranks split the grid both ways: ghosts on every side.
+    for ranks in [2, 4] {
+        under_mpi("mpi_products", ranks);
+    }
 }
 
 fn config(dim: usize, dirichlet: Dirichlet) -> Config {

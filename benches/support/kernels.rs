@@ -21,8 +21,7 @@ pub fn param(size: GridSize) -> String {
 
 /// A stencil product (5 or 7 points) reads x once and writes y once: 16 bytes per unknown
 /// (more if caches cannot keep the neighbouring rows, or count the
-/// write-allocate read of y; the ghost update of the shell matrix copies x
-/// once more).
+/// write-allocate read of y; the shell matrix moves only the ghosts besides).
 pub fn matrix_free_bytes(unknowns: u64) -> u64 {
     16 * unknowns
 }

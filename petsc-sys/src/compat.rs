@@ -57,6 +57,14 @@ unsafe extern "C" {
     /// bytes were written (see macros.c). Call after PetscInitialize.
     #[link_name = "petsc_sys_check_writes"]
     pub fn check_writes();
+
+    /// `PetscLogEventBegin`, a macro (see macros.c).
+    #[link_name = "petsc_sys_log_event_begin"]
+    pub fn PetscLogEventBegin(event: crate::PetscLogEvent) -> PetscErrorCode;
+
+    /// `PetscLogEventEnd`, a macro (see macros.c).
+    #[link_name = "petsc_sys_log_event_end"]
+    pub fn PetscLogEventEnd(event: crate::PetscLogEvent) -> PetscErrorCode;
 }
 
 // PETSc's HDF5 viewer, declared here rather than generated from its header:

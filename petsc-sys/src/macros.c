@@ -1,7 +1,8 @@
 /* What mpi.h and PETSc's headers define as macros, made into symbols Rust
  * can link to: MPI handles (an address in Open MPI, an integer in MPICH),
  * and PetscFree (a macro calling PETSc's current free routine). Also PETSc's
- * printing hook, whose signature takes a va_list, which Rust cannot pass. */
+ * printing hook, whose signature takes a va_list, which Rust cannot pass,
+ * and the event logging macros. */
 #include <errno.h>
 #include <string.h>
 #include <petscsys.h>
@@ -37,4 +38,16 @@ void petsc_sys_check_writes(void)
     unchecked_vfprintf = PetscVFPrintf;
     PetscVFPrintf = checked_vfprintf;
   }
+}
+
+/* PetscLogEventBegin and End are macros (checking whether logging is on
+ * before calling the logger), in every release. */
+PetscErrorCode petsc_sys_log_event_begin(PetscLogEvent event)
+{
+  return PetscLogEventBegin(event, 0, 0, 0, 0);
+}
+
+PetscErrorCode petsc_sys_log_event_end(PetscLogEvent event)
+{
+  return PetscLogEventEnd(event, 0, 0, 0, 0);
 }

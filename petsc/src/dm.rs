@@ -289,6 +289,35 @@ impl<'p> Dm<'p> {
         })
     }
 
+    /// The local and global sizes of this DMDA's global vectors (points
+    /// times values per point), known without making one (whose memory
+    /// would be touched).
+    pub fn vector_sizes(&self) -> Result<(usize, usize)> {
+        let mut dof: PetscInt = 0;
+        // SAFETY: valid DMDA; unwanted outputs are null.
+        check(unsafe {
+            sys::DMDAGetInfo(
+                self.raw,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                &mut dof,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        })?;
+        let dof = to_usize(dof, "a DMDA's values per point")?;
+        let points: usize = self.info()?.points.iter().product();
+        Ok((dof * self.corners()?.len(), dof * points))
+    }
+
     /// The points this rank owns.
     pub fn corners(&self) -> Result<Patch> {
         self.patch(false)

@@ -9,7 +9,7 @@
 //! Every PETSc call is checked: a failure becomes an [`Error`] carrying
 //! PETSc's own message, never a printed traceback.
 //!
-//! Every handle ([`Dm`], [`Vector`], [`Mat`], [`Ksp`], [`Stage`],
+//! Every handle ([`Dm`], [`Vector`], [`Mat`], [`Ksp`], [`Stage`], [`Event`],
 //! [`GhostExchange`], [`Hdf5File`]) carries the lifetime of the borrow of
 //! [`Petsc`] it was made from, so none can be used or destroyed after PETSc
 //! is finalized, and none can leave the thread PETSc runs on.
@@ -47,10 +47,10 @@ use petsc_sys as sys;
 
 pub use dm::{Boundary, DaInfo, Dm, GridArray, GridView, GridViewMut, Patch, StencilType};
 pub use error::{Error, ErrorKind, Result};
-pub use ghost::{BoxLayout, GhostExchange};
+pub use ghost::{BoxLayout, FaceExchange, Faces, GhostExchange};
 pub use hdf5::{Attribute, Hdf5File};
 pub use ksp::{ConvergedReason, Ksp, Pc};
-pub use log::{Stage, StageGuard};
+pub use log::{Event, EventGuard, Stage, StageGuard};
 pub use mat::{Mat, MatStencil, ShellOperator};
 pub use options::UnusedOption;
 pub use pc::{PcType, Preconditioner};

@@ -158,6 +158,18 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A log [`Event`](crate::Event):
+//!
+//! ```compile_fail,E0505
+//! # fn main() -> petsc::Result<()> {
+//! # let universe = mpi::initialize().unwrap();
+//! # let petsc = petsc::Petsc::init(&universe, ["example".to_string()], "")?;
+//! let event = petsc::Event::register(&petsc, "Example")?;
+//! petsc.finalize()?;
+//! let _timed = event.begin()?;
+//! # Ok(()) }
+//! ```
+//!
 //! A [`GhostExchange`](crate::GhostExchange):
 //!
 //! ```compile_fail,E0505

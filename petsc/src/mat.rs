@@ -70,9 +70,8 @@ impl<'a> Mat<'a> {
 
     /// A matrix-free operator on the vectors of `dm`.
     pub fn shell(dm: &Dm<'a>, operator: impl ShellOperator + 'a) -> Result<Self> {
-        let layout = dm.global_vector()?;
-        let local = to_petsc_int(layout.local_size()?, "the local size")?;
-        let global = to_petsc_int(layout.size()?, "the global size")?;
+        let (local, global) = dm.vector_sizes()?;
+        let (local, global) = (to_petsc_int(local, "the local size")?, to_petsc_int(global, "the global size")?);
         let has_diagonal = operator.has_diagonal();
         let mut context: Box<ShellContext<'a>> = Box::new(Box::new(operator));
         let ctx = &mut *context as *mut ShellContext<'a> as *mut c_void;

@@ -5,7 +5,7 @@
 //! the same coefficients.
 
 use ndarray::Ix3;
-use petsc::{Dm, Mat, MatStencil, Result, ShellOperator, Vector};
+use petsc::{Dm, FaceExchange, Faces, Mat, MatStencil, Result, ShellOperator, Vector};
 
 use crate::config::Dirichlet;
 use crate::grid::{Grid, inverse_h2};
@@ -82,63 +82,92 @@ impl Stencil {
         self.c[d]
     }
 
-    /// y = A x over the owned nodes, reading x from a ghosted local vector.
-    /// Terms are summed in the order an assembled row stores them (by
-    /// global index), so both operators round alike. Works a grid line at
-    /// a time on contiguous slices, so the interior loop has no branches.
-    pub fn apply(&self, dm: &Dm, x_local: &Vector, y: &mut Vector) -> Result<()> {
-        let x = dm.view::<Ix3>(x_local)?;
-        let mut y = dm.view_mut::<Ix3>(y)?;
-        let (xo, yo, xsize) = (x.patch().start, y.patch().start, x.patch().size);
-        let x_array = x.array();
-        let xs = x_array.as_slice().expect("vectors are contiguous");
-        let mut y_array = y.array_mut();
-        let (nz, ny, nx) = y_array.dim();
-        let ys = y_array.as_slice_mut().expect("vectors are contiguous");
+    /// y = A x over the owned nodes: `x` and `y` this rank's values of
+    /// global vectors, `ghosts` the neighbours' values of x around them,
+    /// laid out as `faces` says. Terms are summed in the order an assembled
+    /// row stores them (by global index), so both operators round alike.
+    /// Works a grid line at a time on contiguous slices, so the interior
+    /// loop has no branches.
+    pub fn apply<'l>(&'l self, faces: &Faces, x: &'l [f64], ghosts: &'l [f64], y: &mut [f64]) {
+        let owned = faces.owned();
+        let (o, [nx, ny, nz]) = (owned.start, owned.size);
         let (diag, boundary_diag, three_d) = (self.diagonal(), self.boundary_diagonal(), self.dim == 3);
         let [mx, my, mz] = self.points;
-        // Strides of the ghosted patch, and where the owned x range starts in it.
-        let (sy, sz) = (xsize[0], xsize[0] * xsize[1]);
-        let dx = yo[0] - xo[0];
-        // Owned columns that are interior: [lo, hi) in local indices.
-        let (lo, hi) = (1usize.saturating_sub(yo[0]).min(nx), (mx - 1).saturating_sub(yo[0]).min(nx));
-        let (lx, ux) = (&self.lower[0][yo[0] + lo..yo[0] + hi], &self.upper[0][yo[0] + lo..yo[0] + hi]);
+        // Owned columns that are interior: [lo, hi) in local indices; of
+        // those, [a, b) have both x neighbours owned.
+        let (lo, hi) = (1usize.saturating_sub(o[0]).min(nx), (mx - 1).saturating_sub(o[0]).min(nx));
+        let a = lo.max(1).min(hi);
+        let b = hi.min(nx.saturating_sub(1)).max(a);
+        let ghost = |n: [usize; 3]| faces.index(n).expect("a neighbour owns the points next to an interior row");
+        // The x line (j, k) over the owned columns: owned, or ghosts.
+        let line = |j: usize, k: usize| -> &[f64] {
+            if (o[1]..o[1] + ny).contains(&j) && (o[2]..o[2] + nz).contains(&k) {
+                &x[owned.offset([o[0], j, k])..][..nx]
+            } else {
+                &ghosts[ghost([o[0], j, k])..][..nx]
+            }
+        };
+        let (lx, ux) = (&self.lower[0][o[0]..o[0] + nx], &self.upper[0][o[0]..o[0] + nx]);
         for kl in 0..nz {
-            let (k, gk) = (yo[2] + kl, yo[2] + kl - xo[2]);
+            let k = o[2] + kl;
             for jl in 0..ny {
-                let (j, gj) = (yo[1] + jl, yo[1] + jl - xo[1]);
-                let out = &mut ys[(kl * ny + jl) * nx..][..nx];
-                let row = gk * sz + gj * sy + dx;
+                let j = o[1] + jl;
+                let row = (kl * ny + jl) * nx;
+                let (c, out) = (&x[row..row + nx], &mut y[row..row + nx]);
                 if j == 0 || j == my - 1 || (three_d && (k == 0 || k == mz - 1)) {
-                    for (o, v) in out.iter_mut().zip(&xs[row..row + nx]) {
+                    for (o, v) in out.iter_mut().zip(c) {
                         *o = boundary_diag * v;
                     }
                     continue;
                 }
                 for il in (0..lo).chain(hi..nx) {
-                    out[il] = boundary_diag * xs[row + il];
+                    out[il] = boundary_diag * c[il];
                 }
-                let len = hi - lo;
-                let at = |offset: usize| &xs[offset + lo..offset + lo + len];
-                let (c, w, e) = (at(row), at(row - 1), at(row + 1));
-                let (s, n) = (at(row - sy), at(row + sy));
+                let (s, n) = (line(j - 1, k), line(j + 1, k));
+                let (bl, tl) = if three_d { (line(j, k - 1), line(j, k + 1)) } else { (s, n) };
                 let (cs, cn) = (self.lower[1][j], self.upper[1][j]);
-                let out = &mut out[lo..hi];
-                if three_d {
-                    let (b, t) = (at(row - sz), at(row + sz));
-                    let (cb, ct) = (self.lower[2][k], self.upper[2][k]);
-                    for i in 0..len {
-                        out[i] =
-                            -cb * b[i] - cs * s[i] - lx[i] * w[i] + diag * c[i] - ux[i] * e[i] - cn * n[i] - ct * t[i];
+                let (cb, ct) = (self.lower[2][k], self.upper[2][k]);
+                // One row; in 2-D the z terms are absent, not zero, so
+                // that the sums round as the assembled rows'.
+                let row3 = |b: f64, s: f64, lx: f64, w: f64, c: f64, ux: f64, e: f64, n: f64, t: f64| {
+                    -cb * b - cs * s - lx * w + diag * c - ux * e - cn * n - ct * t
+                };
+                let row2 = |s: f64, lx: f64, w: f64, c: f64, ux: f64, e: f64, n: f64| {
+                    -cs * s - lx * w + diag * c - ux * e - cn * n
+                };
+                let point = |i: usize, w: f64, e: f64| {
+                    if three_d {
+                        row3(bl[i], s[i], lx[i], w, c[i], ux[i], e, n[i], tl[i])
+                    } else {
+                        row2(s[i], lx[i], w, c[i], ux[i], e, n[i])
                     }
-                } else {
-                    for i in 0..len {
-                        out[i] = -cs * s[i] - lx[i] * w[i] + diag * c[i] - ux[i] * e[i] - cn * n[i];
+                };
+                // Equal lengths, so the loops need no bounds checks.
+                let len = b - a;
+                let at = |v: &'l [f64], from: usize| &v[from..from + len];
+                if len > 0 {
+                    let (cc, w, e, ss, nn, lxs, uxs) =
+                        (at(c, a), at(c, a - 1), at(c, a + 1), at(s, a), at(n, a), at(lx, a), at(ux, a));
+                    let mid = &mut out[a..b];
+                    if three_d {
+                        let (bb, tt) = (at(bl, a), at(tl, a));
+                        for i in 0..len {
+                            mid[i] = row3(bb[i], ss[i], lxs[i], w[i], cc[i], uxs[i], e[i], nn[i], tt[i]);
+                        }
+                    } else {
+                        for i in 0..len {
+                            mid[i] = row2(ss[i], lxs[i], w[i], cc[i], uxs[i], e[i], nn[i]);
+                        }
                     }
+                }
+                // Columns whose x neighbour is a ghost.
+                for i in (lo..a).chain(b..hi) {
+                    let w = if i == 0 { ghosts[ghost([o[0] - 1, j, k])] } else { c[i - 1] };
+                    let e = if i + 1 == nx { ghosts[ghost([o[0] + nx, j, k])] } else { c[i + 1] };
+                    out[i] = point(i, w, e);
                 }
             }
         }
-        Ok(())
     }
 
     /// The operator's diagonal over the owned nodes.
@@ -178,18 +207,21 @@ fn at(n: [usize; 3]) -> MatStencil {
     MatStencil { i: n[0] as _, j: n[1] as _, k: n[2] as _, c: 0 }
 }
 
-/// The matrix-free operator: a ghost exchange, then the stencil.
+/// The matrix-free operator: the ghosts moved, then the stencil.
 struct MatrixFree<'g, 'p> {
     grid: &'g Grid<'p>,
     stencil: Stencil,
-    /// Ghosted copy of the input, allocated once.
-    x_local: Vector<'p>,
+    exchange: FaceExchange<'p>,
+    /// The input's values next to the owned points, allocated once.
+    ghosts: Vec<f64>,
 }
 
 impl ShellOperator for MatrixFree<'_, '_> {
     fn mult(&mut self, x: &Vector, y: &mut Vector) -> Result<()> {
-        self.grid.dm.global_to_local(x, &mut self.x_local)?;
-        self.stencil.apply(&self.grid.dm, &self.x_local, y)
+        let x = x.read()?;
+        self.exchange.gather(&x, &mut self.ghosts)?;
+        self.stencil.apply(self.exchange.faces(), &x, &self.ghosts, &mut y.write()?);
+        Ok(())
     }
 
     fn diagonal(&mut self, d: &mut Vector) -> Result<()> {
@@ -208,7 +240,9 @@ pub fn kind(assemble: bool) -> &'static str {
 
 /// The operator as a shell matrix that applies the stencil in Rust.
 pub fn matrix_free<'g, 'p>(grid: &'g Grid<'p>, dirichlet: Dirichlet) -> Result<Mat<'g>> {
-    let operator = MatrixFree { grid, stencil: Stencil::new(grid, dirichlet), x_local: grid.dm.local_vector()? };
+    let exchange = grid.dm.face_exchange()?;
+    let ghosts = petsc::filled_vec(exchange.faces().len(), 0.0, "the operator's ghosts")?;
+    let operator = MatrixFree { grid, stencil: Stencil::new(grid, dirichlet), exchange, ghosts };
     let mut a = Mat::shell(&grid.dm, operator)?;
     a.set_symmetric(dirichlet == Dirichlet::Symmetric)?;
     Ok(a)

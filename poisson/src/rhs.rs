@@ -1,6 +1,9 @@
 //! The right-hand side: f at interior nodes, plus, in the symmetric form,
 //! the boundary values the operator has eliminated; the boundary value
 //! times the row's diagonal at boundary nodes.
+//!
+//! Filled a grid line at a time: only nodes next to the boundary look at
+//! their neighbours, so a constant f costs one pass over memory.
 
 use ndarray::Ix3;
 use petsc::{Result, Vector};
@@ -10,29 +13,50 @@ use crate::operator::Stencil;
 use crate::problem::Problem;
 
 pub fn build<'p>(grid: &Grid<'p>, stencil: &Stencil, problem: Problem) -> Result<Vector<'p>> {
-    let dim = grid.dim;
+    let (dim, points) = (grid.dim, grid.points());
     let mut b = grid.dm.global_vector()?;
     b.set_name("rhs")?;
     let mut view = grid.dm.view_mut::<Ix3>(&mut b)?;
-    let o = view.patch().start;
-    for ((kl, jl, il), v) in view.array_mut().indexed_iter_mut() {
-        let n = [o[0] + il, o[1] + jl, o[2] + kl];
-        *v = if grid.on_boundary(n) {
-            stencil.boundary_diagonal() * problem.boundary(dim, grid.point(n))
-        } else {
-            let mut value = problem.forcing(dim, grid.point(n));
-            for d in 0..dim {
-                for nb in [n[d] - 1, n[d] + 1] {
-                    let mut m = n;
-                    m[d] = nb;
-                    let w = stencil.eliminated_weight(n, m);
-                    if w != 0.0 {
-                        value += w * problem.boundary(dim, grid.point(m));
-                    }
+    let patch = view.patch();
+    let (o, size) = (patch.start, patch.size);
+    let mut array = view.array_mut();
+    let values = array.as_slice_mut().expect("vectors are contiguous");
+    let boundary = |n: [usize; 3]| stencil.boundary_diagonal() * problem.boundary(dim, grid.point(n));
+    // f at an interior node, with what its boundary neighbours contribute.
+    let interior = |n: [usize; 3]| {
+        let mut value = problem.forcing(dim, grid.point(n));
+        for d in 0..dim {
+            for nb in [n[d] - 1, n[d] + 1] {
+                let mut m = n;
+                m[d] = nb;
+                let w = stencil.eliminated_weight(n, m);
+                if w != 0.0 {
+                    value += w * problem.boundary(dim, grid.point(m));
                 }
             }
-            value
-        };
+        }
+        value
+    };
+    let near = |d: usize, i: usize| d < dim && (i == 1 || i + 2 == points[d]);
+    for (line, out) in values.chunks_exact_mut(size[0]).enumerate() {
+        let (y, z) = (o[1] + line % size[1], o[2] + line / size[1]);
+        let node = |i: usize| [o[0] + i, y, z];
+        // A line on the boundary (x = 1 is interior: every grid has 3 nodes per direction at least).
+        if grid.on_boundary([1, y, z]) {
+            out.iter_mut().enumerate().for_each(|(i, v)| *v = boundary(node(i)));
+            continue;
+        }
+        let lines_near = near(1, y) || near(2, z);
+        for (i, v) in out.iter_mut().enumerate() {
+            let n = node(i);
+            *v = if n[0] == 0 || n[0] + 1 == points[0] {
+                boundary(n)
+            } else if lines_near || near(0, n[0]) {
+                interior(n)
+            } else {
+                problem.forcing(dim, grid.point(n))
+            };
+        }
     }
     drop(view);
     Ok(b)

@@ -2,8 +2,9 @@
 //! `-gmg_coarse_ksp_type`, `-gmg_coarse_pc_type`... (by default a direct
 //! solve, LU of the whole coarse matrix on every rank: PCREDUNDANT).
 
-use petsc::{Dm, Ksp, Petsc, Result, Vector};
+use petsc::{Dm, Event, Ksp, Petsc, Result, Vector};
 
+use super::events::COARSE;
 use super::kernels::{LevelPart, PatchValues};
 use crate::config::Dirichlet;
 use crate::operator::{self, Stencil};
@@ -12,6 +13,7 @@ pub struct Coarse<'p> {
     ksp: Ksp<'p>,
     b: Vector<'p>,
     x: Vector<'p>,
+    event: Event<'p>,
     // Dropped last: the solver and vectors were made on it.
     _dm: Dm<'p>,
 }
@@ -28,12 +30,13 @@ impl<'p> Coarse<'p> {
         ksp.set_from_options()?;
         ksp.set_up()?;
         let (b, x) = (dm.global_vector()?, dm.global_vector()?);
-        Ok(Coarse { ksp, b, x, _dm: dm })
+        Ok(Coarse { ksp, b, x, event: Event::register(petsc, COARSE)?, _dm: dm })
     }
 
     /// Solves the coarsest level for `u` (owned points) from `rhs`, with
     /// zero boundary values.
     pub fn solve(&mut self, layout: &LevelPart, rhs: PatchValues, u: &mut [f64]) -> Result<()> {
+        let _timed = self.event.begin()?;
         let (o, e) = (layout.owned.start, layout.owned.end());
         let [ix, iy, iz] = layout.interior();
         {

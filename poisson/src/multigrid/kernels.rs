@@ -132,15 +132,33 @@ fn relax_line(
     let rhs = f.line(start, len);
     let Lines { line, south, north, below, above } = lines(u, layout, start, len);
     let first = (xs.start + y + z + colour) % 2;
+    // The points of the colour are line[first + 1], line[first + 3]...:
+    // taken in pairs with the east neighbour after each, whose value is the
+    // next point's west one, so the loop indexes nothing (no bounds checks).
+    let count = (len + 1 - first) / 2;
+    if count == 0 {
+        return;
+    }
+    let (west, pairs) = line[first..first + 2 * count + 1].split_first_mut().expect("not empty");
+    let mut west = *west;
+    fn from(v: &[f64], first: usize) -> impl Iterator<Item = f64> + '_ {
+        v[first..].iter().step_by(2).copied()
+    }
+    let (rhs, south, north) = (from(rhs, first), from(south, first), from(north, first));
+    let points = pairs.chunks_exact_mut(2).zip(rhs).zip(south.zip(north));
     if layout.dim == 3 {
-        for i in (first..len).step_by(2) {
-            let sum = cx * (line[i] + line[i + 2]) + cy * (south[i] + north[i]) + cz * (below[i] + above[i]);
-            line[i + 1] = (rhs[i] + sum) * inv;
+        for ((((pair, r), (s, n)), b), a) in points.zip(from(below, first)).zip(from(above, first)) {
+            let east = pair[1];
+            let sum = cx * (west + east) + cy * (s + n) + cz * (b + a);
+            pair[0] = (r + sum) * inv;
+            west = east;
         }
     } else {
-        for i in (first..len).step_by(2) {
-            let sum = cx * (line[i] + line[i + 2]) + cy * (south[i] + north[i]);
-            line[i + 1] = (rhs[i] + sum) * inv;
+        for ((pair, r), (s, n)) in points {
+            let east = pair[1];
+            let sum = cx * (west + east) + cy * (s + n);
+            pair[0] = (r + sum) * inv;
+            west = east;
         }
     }
 }

@@ -16,6 +16,7 @@
 //! fine-grid matrix, no interpolation matrix and estimates no eigenvalue.
 
 mod coarse;
+pub mod events;
 pub mod kernels;
 mod plan;
 
@@ -24,6 +25,7 @@ use petsc::{Dm, Error, GhostExchange, PcType, Petsc, Preconditioner, Result, Vec
 use crate::config::Dirichlet;
 use crate::option::{Default, Opt};
 use coarse::Coarse;
+use events::{Kernel, LevelEvents};
 use kernels::{
     Coefficients, LevelPart, PatchValues, Scratch, interpolate, interpolate_cubic, relax_faces, restrict, sweep_fused,
 };
@@ -136,6 +138,7 @@ struct Level<'p> {
     layout: LevelPart,
     k: Coefficients,
     exchange: GhostExchange<'p>,
+    events: LevelEvents<'p>,
     /// The correction this level solves for, over the ghosted patch.
     u: Vec<f64>,
     /// Its right-hand side; empty on the finest level, whose right-hand
@@ -145,18 +148,18 @@ struct Level<'p> {
 }
 
 impl<'p> Level<'p> {
-    /// The finest level, on the solver's grid.
-    fn finest(dm: &Dm<'p>) -> Result<Self> {
+    /// The finest level, on the solver's grid; `events` its number's.
+    fn finest(dm: &Dm<'p>, events: LevelEvents<'p>) -> Result<Self> {
         let info = dm.info()?;
         let layout =
             LevelPart { dim: info.dim, points: info.points, owned: dm.corners()?, ghosted: dm.ghost_corners()? };
-        Self::with(layout, dm.ghost_exchange()?, false)
+        Self::with(layout, dm.ghost_exchange()?, events, false)
     }
 
     /// A coarser level, laid out as its plan says. No DMDA is made for it:
     /// a DMDA's set-up indexes all its points, which would be most of the
     /// preconditioner's set-up time, and only the layout is used.
-    fn coarse(petsc: &'p Petsc, plan: &LevelGrid) -> Result<Self> {
+    fn coarse(petsc: &'p Petsc, plan: &LevelGrid, events: LevelEvents<'p>) -> Result<Self> {
         let (boxes, rank) = (plan.box_layout(), petsc.rank());
         let layout = LevelPart {
             dim: plan.dim,
@@ -164,15 +167,16 @@ impl<'p> Level<'p> {
             owned: boxes.patch(rank, false),
             ghosted: boxes.patch(rank, true),
         };
-        Self::with(layout, GhostExchange::for_layout(petsc, &boxes)?, true)
+        Self::with(layout, GhostExchange::for_layout(petsc, &boxes)?, events, true)
     }
 
-    fn with(layout: LevelPart, exchange: GhostExchange<'p>, has_f: bool) -> Result<Self> {
+    fn with(layout: LevelPart, exchange: GhostExchange<'p>, events: LevelEvents<'p>, has_f: bool) -> Result<Self> {
         let n = layout.ghosted.len();
         Ok(Level {
             layout,
             k: Coefficients::new(layout.dim, layout.points),
             exchange,
+            events,
             u: petsc::filled_vec(n, 0.0, "a multigrid level")?,
             f: petsc::filled_vec(if has_f { n } else { 0 }, 0.0, "a multigrid level")?,
             scratch: Scratch::new(&layout, None),
@@ -199,16 +203,33 @@ impl<'p> Level<'p> {
 
     /// Red-black Gauss-Seidel sweeps, red first.
     fn smooth(&mut self, rhs: Option<PatchValues>, sweeps: usize) -> Result<()> {
-        let Level { layout, k, exchange, u, f, .. } = self;
+        let Level { layout, k, exchange, events, u, f, .. } = self;
         let rhs = rhs.unwrap_or(PatchValues { data: f, patch: layout.ghosted });
-        for _ in 0..sweeps {
-            exchange.update(u)?;
-            relax_faces(k, layout, u, rhs);
-            exchange.update(u)?;
-            sweep_fused(k, layout, u, rhs);
-        }
-        Ok(())
+        events.get(Kernel::Smooth).time(|| {
+            for _ in 0..sweeps {
+                update(events, exchange, u)?;
+                relax_faces(k, layout, u, rhs);
+                update(events, exchange, u)?;
+                sweep_fused(k, layout, u, rhs);
+            }
+            Ok(())
+        })
     }
+
+    /// Fills u's ghosts.
+    fn update_u(&mut self) -> Result<()> {
+        update(&self.events, &self.exchange, &mut self.u)
+    }
+
+    /// Sums the contributions restricted into f's ghosts into their owners.
+    fn accumulate_f(&mut self) -> Result<()> {
+        self.events.get(Kernel::GhostExchange).time(|| self.exchange.accumulate(&mut self.f))
+    }
+}
+
+/// Fills the ghosts of `data`, a level's array, timed as the level's.
+fn update(events: &LevelEvents, exchange: &GhostExchange, data: &mut [f64]) -> Result<()> {
+    events.get(Kernel::GhostExchange).time(|| exchange.update(data))
 }
 
 /// The preconditioner: levels coarsest first, and the coarse solver.
@@ -222,9 +243,11 @@ impl<'p> Multigrid<'p> {
     /// Builds the hierarchy below the solver's grid `dm`.
     pub fn new(petsc: &'p Petsc, dm: &Dm<'p>, options: Options) -> Result<Self> {
         let plans = plan(&dm.info()?, dm.ownership()?, options.max_levels);
-        let mut levels = vec![Level::finest(dm)?];
-        for p in &plans[1..] {
-            levels.push(Level::coarse(petsc, p)?);
+        // Level numbers count from the coarsest, 0.
+        let events = |i: usize| LevelEvents::register(petsc, plans.len() - 1 - i);
+        let mut levels = vec![Level::finest(dm, events(0)?)?];
+        for (i, p) in plans.iter().enumerate().skip(1) {
+            levels.push(Level::coarse(petsc, p, events(i)?)?);
         }
         // The coarsest grid is a DMDA, for its assembled matrix; with one
         // level, a copy of the solver's grid.
@@ -311,16 +334,22 @@ fn v_cycle(levels: &mut [Level], coarse: &mut Coarse, options: &Options, rhs: Op
         return coarse.solve(&top.layout, rhs, &mut top.u);
     };
     top.smooth(rhs, options.smooth_down)?;
-    top.exchange.update(&mut top.u)?;
+    top.update_u()?;
     below.f.fill(0.0);
     let rhs_top = rhs.unwrap_or(PatchValues { data: &top.f, patch: top.layout.ghosted });
-    restrict(&top.k, &top.layout, Some(&top.u), rhs_top, &below.layout, &mut below.f, &mut top.scratch);
-    below.exchange.accumulate(&mut below.f)?;
+    top.events.get(Kernel::ResidualRestriction).time(|| {
+        restrict(&top.k, &top.layout, Some(&top.u), rhs_top, &below.layout, &mut below.f, &mut top.scratch);
+        Ok(())
+    })?;
+    below.accumulate_f()?;
     below.u.fill(0.0);
     v_cycle(lower, coarse, options, None)?;
     let below = lower.last_mut().expect("checked above");
-    below.exchange.update(&mut below.u)?;
-    interpolate(&below.layout, &below.u, &top.layout, &mut top.u, &mut top.scratch);
+    below.update_u()?;
+    top.events.get(Kernel::Interpolation).time(|| {
+        interpolate(&below.layout, &below.u, &top.layout, &mut top.u, &mut top.scratch);
+        Ok(())
+    })?;
     top.smooth(rhs, options.smooth_up)
 }
 
@@ -334,8 +363,11 @@ fn full(levels: &mut [Level], coarse: &mut Coarse, options: &Options, f: PatchVa
         let (fine, below) = (&mut upper[0], lower.last_mut().expect("l >= 1"));
         let rhs = if l == n - 1 { f } else { PatchValues { data: &fine.f, patch: fine.layout.ghosted } };
         below.f.fill(0.0);
-        restrict(&fine.k, &fine.layout, None, rhs, &below.layout, &mut below.f, &mut fine.scratch);
-        below.exchange.accumulate(&mut below.f)?;
+        fine.events.get(Kernel::ResidualRestriction).time(|| {
+            restrict(&fine.k, &fine.layout, None, rhs, &below.layout, &mut below.f, &mut fine.scratch);
+            Ok(())
+        })?;
+        below.accumulate_f()?;
     }
     let finest_rhs = |l: usize| (l == n - 1).then_some(f);
     v_cycle(&mut levels[..1], coarse, options, finest_rhs(0))?;
@@ -349,8 +381,11 @@ fn full(levels: &mut [Level], coarse: &mut Coarse, options: &Options, f: PatchVa
         // V-cycle then zeroes the level below again.
         let shift = n - l;
         below.set_boundary(|node| f.value(node.map(|i| i << shift)) * inverse);
-        below.exchange.update(&mut below.u)?;
-        interpolate_cubic(&below.layout, &below.u, &fine.layout, &mut fine.u, &mut fine.scratch);
+        below.update_u()?;
+        fine.events.get(Kernel::Interpolation).time(|| {
+            interpolate_cubic(&below.layout, &below.u, &fine.layout, &mut fine.u, &mut fine.scratch);
+            Ok(())
+        })?;
         let cycles = if l == n - 1 { options.finest_cycles } else { options.fmg_cycles };
         for _ in 0..cycles {
             v_cycle(&mut levels[..=l], coarse, options, finest_rhs(l))?;
