@@ -128,7 +128,8 @@ EOF
 }
 user_job=(-assemble -ksp_monitor -pc_type gamg)
 gmg_job=(-problem manufactured -nx 257 -ny 257 -pc_type gmg -ksp_type richardson -ksp_rtol 1e-10)
-mkdir -p "$work/shared/p1"
+shared_dir() { mkdir -p "$work/shared/$1" && chmod 1777 "$work/shared/$1"; }
+shared_dir p1
 for layout in "2 4 node1:2,node2:2" "3 3 node1,node2,node3"; do
   read -r nhosts ranks hostlist <<<"$layout"
   for job in user gmg; do
@@ -154,21 +155,34 @@ for i in $(seq 30); do idle && break; sleep 1; done
 check "2. Slurm $(on ctl sinfo -V 2>&1): controller ctl, compute nodes node1 node2 idle ($(on ctl sinfo -h -N -o '%N:%T' | tr '\n' ' '))" idle
 check "2. srun --mpi=list offers pmix ($(on node1 srun --mpi=list 2>&1 | grep -o 'pmix[a-z0-9_]*' | sort -u | tr '\n' ' '))" \
   sh -c "docker exec -u poisson $prefix-ctl srun --mpi=list 2>&1 | grep -q pmix"
-# submit [OPTIONS...]: sbatch --wait of the shipped script as a user would,
-# the image empty (the nodes are the image), the output in /shared/slurm-N.
+# submit OUT [OPTIONS...]: sbatch of the shipped script as a user would, the
+# image empty (the nodes are the image), the output in /shared/OUT; prints
+# the job's number.
 submit() {
   local out=$1
   shift
-  docker exec -u poisson -w /shared -e IMAGE= -e OUT="/shared/$out" "$prefix-ctl" sbatch --wait poisson.sbatch "$@"
+  docker exec -u poisson -w /shared -e IMAGE= -e OUT="/shared/$out" "$prefix-ctl" sbatch --parsable poisson.sbatch "$@"
+}
+# slurm_wait JOB: until the job ends; prints its final state, 0 if COMPLETED.
+slurm_wait() {
+  local state
+  while :; do
+    state=$(on ctl scontrol show job "$1" | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
+    case $state in
+      COMPLETED) echo "$state"; return 0 ;;
+      PENDING | CONFIGURING | RUNNING | COMPLETING | "") sleep 1 ;;
+      *) echo "$state $(on ctl scontrol show job "$1" | grep -o 'ExitCode=[0-9:]*')"; return 1 ;;
+    esac
+  done
 }
 t0=$SECONDS
 status=0
-submit slurm >"$work/sbatch.out" 2>&1 || status=$?
-job=$(sed -n 's/^Submitted batch job //p' "$work/sbatch.out")
-cat "$work/shared/poisson-$job.out" 2>/dev/null | grep -v 'KSP Residual' || cat "$work/sbatch.out"
+job=$(submit slurm)
+state=$(slurm_wait "$job") || status=$?
+grep -v 'KSP Residual' "$work/shared/poisson-$job.out"
 nodes=$(on ctl scontrol show job "$job" 2>/dev/null | grep -o ' NodeList=[^ ]*' | cut -d= -f2)
 unknowns=$((1025 * 1025))
-check "2. sbatch --wait poisson.sbatch: job $job on $nodes, exit $status after $((SECONDS - t0)) s, converged on 4 processes" \
+check "2. sbatch poisson.sbatch: job $job on $nodes, $state after $((SECONDS - t0)) s, converged on 4 processes" \
   sh -c "[ $status -eq 0 ] && [ '$nodes' = 'node[1-2]' ] &&
          grep -q '^Grid: .* on 4 processes' '$work/shared/poisson-$job.out' &&
          grep -q '^Result: converged' '$work/shared/poisson-$job.out'"
@@ -211,7 +225,7 @@ host_pmix=$(ompi_info 2>/dev/null | sed -n 's/.*MCA pmix: \(ext[0-9x]*\).*/\1/p'
 image_pmix=$("${hybrid[@]}" ompi_info 2>/dev/null | sed -n 's/.*MCA pmix: \(ext[0-9x]*\).*/\1/p')
 check "3. version check: host '$host_mpi' (pmix $host_pmix), image '$image_mpi' (pmix $image_pmix)" \
   [ -n "$host_mpi" -a "$host_mpi" = "$image_mpi" -a "$host_pmix" = "$image_pmix" ]
-mkdir -p "$work/shared/p3"
+shared_dir p3
 (. scripts/mpi-env.sh && mpiexec -n 3 "${hybrid[@]}" poisson "${user_job[@]}" -record "$work/shared/p3/user-3.json" \
   -solution_view "binary:$work/shared/p3/user-3.dat") >"$work/p3.out" 2>&1
 grep -v 'KSP Residual' "$work/p3.out"
@@ -252,7 +266,7 @@ fi
 # left with a non-zero status within 60 s, leave no process of the job on any
 # host, and present no output file.
 long_job=(-nx 1025 -ny 1025 -ksp_rtol 1e-30 -ksp_max_it 10000000)
-mkdir -p "$work/shared/fault"
+shared_dir fault
 leftovers() { # leftovers HOST...: the job's processes still there
   for h in "$@"; do
     docker exec "$prefix-$h" sh -c 'for p in /proc/[0-9]*; do cat "$p/comm"; done 2>/dev/null' |
@@ -263,47 +277,51 @@ solving() { # solving HOST: a poisson rank there has used 3 s of CPU
   docker exec "$prefix-$1" sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = poisson ] &&
     [ $(cut -d" " -f14 $p/stat) -gt 300 ] && exit 0; done 2>/dev/null; exit 1'
 }
-# fault NAME "SURVIVORS" ACTION...: the job is started by the caller (pid in
-# $job_pid, stderr in $work/NAME.err); ACTION strikes once every rank runs.
+# fault NAME "HOSTS" ACTION...: the job is started by the caller (the pid of
+# what waits for it in $job_pid, its log in $work/NAME.err); ACTION strikes
+# once a rank on node1 is solving; then nothing of the job may be left on
+# HOSTS.
 fault() {
-  local name=$1 survivors=$2 t0 status=0 left err
+  local name=$1 hosts=$2 t0 status=0 left line running=0
   shift 2
-  for i in $(seq 30); do solving node1 && break; sleep 1; done
+  for i in $(seq 60); do solving node1 && running=1 && break; sleep 1; done
   t0=$SECONDS
   "$@"
   while kill -0 "$job_pid" 2>/dev/null && [ $((SECONDS - t0)) -lt 90 ]; do sleep 1; done
   kill -0 "$job_pid" 2>/dev/null && { kill "$job_pid"; echo "test-cluster: $name: still running after 90 s"; }
   wait "$job_pid" || status=$?
   local seconds=$((SECONDS - t0))
-  sleep 1
-  left=$(leftovers $survivors)
-  err=$(grep -v '^ *[0-9]* KSP Residual' "$work/$name.err" | grep -m1 -E 'poisson: error|lost|CANCELLED|NODE FAIL|killed|abort' ||
-    head -n 1 "$work/$name.err")
-  echo "test-cluster: $name: exit $status after $seconds s; stderr $(wc -l <"$work/$name.err") lines: $err"
-  check "4. $name: exit $status after $seconds s, '$err', nothing left on $survivors${left:+ ($left)}, no output file" \
-    sh -c "[ $status -ne 0 ] && [ $seconds -le 60 ] && [ -z '$left' ] && [ \$(grep -c '^poisson: error' '$work/$name.err') -le 1 ] &&
-           ! ls '$work/shared/fault/$name.dat' '$work/shared/fault/$name.json' 2>/dev/null"
+  sleep 2
+  left=$(leftovers $hosts)
+  line=$(grep -m1 -E '^poisson: error|lost communication|DUE TO NODE FAILURE' "$work/$name.err" | sed 's/^slurmstepd-[a-z0-9]*: error: //')
+  echo "test-cluster: $name: exit $status after $seconds s; $(wc -l <"$work/$name.err") lines on stderr"
+  check "4. $name mid-solve: exit $status after $seconds s, '$line', nothing left on $hosts${left:+ ($left)}, no output file" \
+    sh -c "[ $running -eq 1 ] && [ $status -ne 0 ] && [ $seconds -le 60 ] && [ -n '$line' ] && [ -z '$left' ] &&
+           [ \$(grep -c '^poisson: error' '$work/$name.err') -le 1 ] &&
+           ! ls '$work/shared/fault/$name/u.dat' '$work/shared/fault/$name/run.json' 2>/dev/null"
 }
 over_ssh() { # over_ssh NAME HOSTS: the long job over ssh from node1, in the background
-  on node1 mpiexec -n 3 --host "$2" poisson "${long_job[@]}" -solution_view "binary:fault/$1.dat" \
-    -record "fault/$1.json" >"$work/$1.out" 2>"$work/$1.err" &
+  shared_dir "fault/$1"
+  on node1 mpiexec -n 3 --host "$2" poisson "${long_job[@]}" -solution_view "binary:fault/$1/u.dat" \
+    -record "fault/$1/run.json" >"$work/$1.out" 2>"$work/$1.err" &
   job_pid=$!
 }
 
-# A bad option in one host's environment (PETSC_OPTIONS read by its ssh
-# sessions): PETSc reads the environment on rank 0 and gives it to all, so
-# rank 0's host decides; there, it ends the whole job with one line.
-as_root node2 sh -c 'echo "PETSC_OPTIONS=-pc_type nosuch" >>/etc/environment'
+# A bad option in one host's environment. PETSc reads PETSC_OPTIONS on rank 0
+# and gives it to all ranks: on the host where the job starts (rank 0's), it
+# ends the whole job with one line; on another host, it is not read.
 t0=$SECONDS
 status=0
-on node1 mpiexec -n 3 --host node2,node1,node3 poisson -nx 129 -ny 129 >"$work/badopt.out" 2>"$work/badopt.err" || status=$?
+docker exec -u poisson -w /shared -e PETSC_OPTIONS='-pc_type nosuch' "$prefix-node2" \
+  mpiexec -n 3 --host node2,node1,node3 poisson -nx 129 -ny 129 >"$work/badopt.out" 2>"$work/badopt.err" || status=$?
 seconds=$((SECONDS - t0))
 ours=$(grep -c '^poisson: error' "$work/badopt.err")
 check "4. PETSC_OPTIONS='-pc_type nosuch' on rank 0's host only: exit $status after $seconds s, $ours line: $(grep -m1 '^poisson: error' "$work/badopt.err")" \
   [ $status -ne 0 -a $seconds -le 60 -a "$ours" -eq 1 -a -z "$(leftovers node1 node2 node3)" ]
+as_root node2 sh -c 'echo "PETSC_OPTIONS=-pc_type nosuch" >>/etc/environment'
 status=0
 on node1 mpiexec -n 3 --host node1,node2,node3 poisson -nx 129 -ny 129 >"$work/badopt2.out" 2>&1 || status=$?
-check "4. the same on another host than rank 0's: not read (exit $status, $(grep -o 'PC .*, rtol' "$work/badopt2.out"))" \
+check "4. the same in node2's environment only (its ssh sessions), rank 0 on node1: not read (exit $status, $(grep -o 'PC [a-z]*' "$work/badopt2.out"))" \
   [ $status -eq 0 ]
 as_root node2 sed -i '/^PETSC_OPTIONS=/d' /etc/environment
 
@@ -311,17 +329,22 @@ over_ssh disconnect node1,node2,node3
 fault disconnect "node1 node2 node3" docker network disconnect "$net" "$prefix-node3"
 docker network connect --alias node3 "$net" "$prefix-node3"
 
-# Slurm: the shipped script, its slurmd on node2 stopped mid-solve.
-slurm_fault() {
-  docker exec -u poisson -w /shared -e IMAGE= -e OUT=/shared/fault/slurmd "$prefix-ctl" \
-    sbatch --wait poisson.sbatch "${long_job[@]}" >"$work/slurmd.out" 2>&1 &
-  job_pid=$!
-  for i in $(seq 30); do solving node2 && break; sleep 1; done
-  # Slurm's log of the job is its stderr.
-  ln -sf "$work/shared/poisson-$(sed -n 's/^Submitted batch job //p' "$work/slurmd.out").out" "$work/slurmd.err"
-}
-slurm_fault
-fault slurmd "node1 node2" as_root node2 sh -c 'kill $(cat /run/slurmd.pid)'
+# Slurm: the shipped script (plain CG instead of its GAMG), node2's slurmd
+# stopped mid-solve. Slurm declares node2 down after SlurmdTimeout and ends
+# the job; node2's own ranks, which only its slurmd could stop, go when it
+# returns.
+shared_dir fault/slurmd
+job=$(submit fault/slurmd "${long_job[@]}" -pc_type none)
+for i in $(seq 60); do solving node2 && break; sleep 1; done
+ln -sf "$work/shared/poisson-$job.out" "$work/slurmd.err"
+slurm_wait "$job" >"$work/slurmd.state" &
+job_pid=$!
+fault slurmd node1 as_root node2 sh -c 'kill $(cat /run/slurmd.pid)'
+t0=$SECONDS
+as_root node2 /usr/sbin/slurmd
+for i in $(seq 60); do left=$(leftovers node2) && [ -z "$left" ] && break; sleep 1; done
+check "4. slurmd: the job ended $(cat "$work/slurmd.state"); node2's ranks gone $((SECONDS - t0)) s after its slurmd restarted${left:+ ($left)}" \
+  [ -z "$left" ]
 
 over_ssh kill node1,node2,node3
 fault kill "node1 node2" docker kill "$prefix-node3"
