@@ -105,6 +105,7 @@ check "no host reaches outside the private network" \
   sh -c "! docker exec $prefix-node1 timeout 5 bash -c 'exec 3<>/dev/tcp/1.1.1.1/80' 2>/dev/null"
 
 # --- 1. Several hosts: the same run as on one host -----------------------
+echo "test-cluster: part 1 at $((SECONDS - started)) s"
 # compare A B: residual histories to round-off (1e-10 relative), solutions
 # within 1e-10 (from -solution_view binary), records of the same rank count.
 compare() {
@@ -150,6 +151,7 @@ for layout in "2 4 node1:2,node2:2" "3 3 node1,node2,node3"; do
 done
 
 # --- 2. Through a scheduler: the job script, submitted with sbatch -------
+echo "test-cluster: part 2 at $((SECONDS - started)) s"
 idle() { [ "$(on ctl sinfo -h -N -o %T 2>/dev/null | grep -c '^idle')" -eq 2 ]; }
 for i in $(seq 30); do idle && break; sleep 1; done
 check "2. Slurm $(on ctl sinfo -V 2>&1): controller ctl, compute nodes node1 node2 idle ($(on ctl sinfo -h -N -o '%N:%T' | tr '\n' ' '))" idle
@@ -191,6 +193,7 @@ check "2. the job's solution ($(stat -c %s "$work/shared/slurm/u.dat" 2>/dev/nul
          python3 -c 'import json,sys; r = json.load(open(sys.argv[1])); sys.exit(r[\"problem\"][\"ranks\"] != 4)' '$work/shared/slurm/run.json'"
 
 # --- 3. The Apptainer model: this machine's mpiexec, ranks in the image ---
+echo "test-cluster: part 3 at $((SECONDS - started)) s"
 # What `apptainer exec IMAGE CMD` does for each rank: a mount namespace
 # (unprivileged, through a user namespace) in which the image's root file
 # system becomes / with the host's /dev, /proc, /sys and /tmp bound in; the
@@ -243,6 +246,7 @@ check "3. --cleanenv drops the launcher's variables: $(grep -c '^Grid: .* on 1 p
   [ "$(grep -c '^Grid: .* on 1 process' "$work/p3-clean.out")" -eq 2 ]
 
 # --- 5. Scaling across hosts: poisson-scaling's weak series ---------------
+echo "test-cluster: part 5 at $((SECONDS - started)) s"
 # poisson-scaling runs on node1 and starts each point with mpiexec over the
 # hosts (one rank a host: 1, 2, 3 ranks on 1, 2, 3 hosts).
 scaling=target/release/poisson-scaling
@@ -261,6 +265,7 @@ else
 fi
 
 # --- 4. Faults mid-solve ---------------------------------------------------
+echo "test-cluster: part 4 at $((SECONDS - started)) s"
 # A long CG run (it would take hours) writing a solution and a record at the
 # end; the fault strikes once it is solving. The job must end on the hosts
 # left with a non-zero status within 60 s, leave no process of the job on any
@@ -293,8 +298,10 @@ fault() {
   local seconds=$((SECONDS - t0))
   sleep 2
   left=$(leftovers $hosts)
-  line=$(grep -m1 -E '^poisson: error|lost communication|DUE TO NODE FAILURE' "$work/$name.err" | sed 's/^slurmstepd-[a-z0-9]*: error: //')
-  echo "test-cluster: $name: exit $status after $seconds s; $(wc -l <"$work/$name.err") lines on stderr"
+  line=$(grep -m1 -E 'poisson: error|lost communication|DUE TO NODE FAILURE|unexpectedly disconnected' "$work/$name.err" |
+    sed 's/^slurmstepd-[a-z0-9]*: error: //')
+  echo "test-cluster: $name: exit $status after $seconds s; $(wc -l <"$work/$name.err") lines on stderr, the first:"
+  grep -v 'KSP Residual' "$work/$name.err" | head -n 12 | sed 's/^/  /'
   check "4. $name mid-solve: exit $status after $seconds s, '$line', nothing left on $hosts${left:+ ($left)}, no output file" \
     sh -c "[ $running -eq 1 ] && [ $status -ne 0 ] && [ $seconds -le 60 ] && [ -n '$line' ] && [ -z '$left' ] &&
            [ \$(grep -c '^poisson: error' '$work/$name.err') -le 1 ] &&
