@@ -278,9 +278,9 @@ leftovers() { # leftovers HOST...: the job's processes still there
       grep -E '^(poisson|orted|mpiexec|mpirun|orterun|srun|slurmstepd)$' | sed "s/^/$h:/"
   done | tr '\n' ' '
 }
-solving() { # solving HOST: a poisson rank there has used 3 s of CPU
+solving() { # solving HOST: a poisson rank there has used 1 s of CPU (past its set-up)
   docker exec "$prefix-$1" sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = poisson ] &&
-    [ $(cut -d" " -f14 $p/stat) -gt 300 ] && exit 0; done 2>/dev/null; exit 1'
+    [ $(cut -d" " -f14 $p/stat) -gt 100 ] && exit 0; done 2>/dev/null; exit 1'
 }
 # fault NAME "HOSTS" ACTION...: the job is started by the caller (the pid of
 # what waits for it in $job_pid, its log in $work/NAME.err); ACTION strikes
