@@ -61,7 +61,9 @@ on() { # on HOST COMMAND...: as the user poisson on a host, in the shared direct
 }
 as_root() { docker exec "$prefix-$1" "${@:2}"; }
 
-# The node image, from the project's image and Debian's packages.
+# The node image, from the project's image and Debian's packages; the one
+# it replaces (made from an older project image) is removed.
+previous=$(docker image inspect -f '{{.Id}}' "$node_image" 2>/dev/null)
 if ! docker build --network=host -q --build-arg IMAGE="$image" -t "$node_image" \
   -f packaging/cluster/Dockerfile packaging/cluster >"$work/build.log" 2>&1; then
   tail -n 20 "$work/build.log"
@@ -69,6 +71,8 @@ if ! docker build --network=host -q --build-arg IMAGE="$image" -t "$node_image" 
   echo "cluster: $passed passed, $failed failed"
   exit 1
 fi
+[ -z "$previous" ] || [ "$previous" = "$(docker image inspect -f '{{.Id}}' "$node_image")" ] ||
+  docker rmi "$previous" >/dev/null 2>&1
 echo "test-cluster: $node_image built after $((SECONDS - started)) s"
 
 # Secrets made now, never stored: the users' ssh key pair, the host key all
