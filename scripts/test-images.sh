@@ -264,4 +264,7 @@ fi
 
 echo "test-images: $((SECONDS - started)) s"
 echo "images: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# The cluster of containers of poisson:bookworm (its own closing line).
+cluster_status=0
+bash scripts/test-cluster.sh || cluster_status=$?
+[ "$failed" -eq 0 ] && [ "$cluster_status" -eq 0 ]

@@ -34,9 +34,9 @@ images_status=0
 wait "$images" || images_status=$?
 cat "$images_log"
 
-# One closing line for the whole run: cargo's counts, the PETSC_DIR check
-# and the image checks.
+# One closing line for the whole run: cargo's counts, the PETSC_DIR check,
+# the image checks and the cluster's.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     /^images: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+     /^(images|cluster): [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
      END { printf "tests: %d passed, %d failed\n", p + 1, f }' "$log" "$images_log"
 exit "$images_status"
