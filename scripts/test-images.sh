@@ -28,7 +28,7 @@ fi
 
 work=$(mktemp -d /tmp/poisson-images.XXXXXX)
 cluster= # the cluster test's pid, once started
-trap '[ -z "$cluster" ] || kill "$cluster" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -z "$cluster" ] || kill "$cluster" 2>/dev/null || true; rm -rf "$work"' EXIT
 # IMAGE_SUITES="bookworm" halves a cold run (the Apptainer checks use bookworm).
 read -r -a suites <<<"${IMAGE_SUITES:-bookworm trixie}"
 head=$(git rev-parse HEAD)
@@ -274,6 +274,7 @@ echo "images: $passed passed, $failed failed"
 cluster_status=0
 if [ -n "$cluster" ]; then
   wait "$cluster" || cluster_status=$?
+  cluster=
   cat "$work/cluster.log"
 fi
 [ "$failed" -eq 0 ] && [ "$cluster_status" -eq 0 ]
