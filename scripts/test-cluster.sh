@@ -301,7 +301,7 @@ fault() {
   local seconds=$((SECONDS - t0))
   sleep 2
   left=$(leftovers $hosts)
-  line=$(grep -m1 -E 'poisson: error|lost communication|DUE TO NODE FAILURE|unexpectedly disconnected' "$work/$name.err" |
+  line=$(grep -m1 -E 'poisson: error|lost communication|DUE TO NODE FAILURE|unexpectedly disconnected|closed by remote host' "$work/$name.err" |
     sed 's/^slurmstepd-[a-z0-9]*: error: //')
   echo "test-cluster: $name: exit $status after $seconds s; $(wc -l <"$work/$name.err") lines on stderr, the first:"
   grep -v 'KSP Residual' "$work/$name.err" | head -n 12 | sed 's/^/  /'
