@@ -42,18 +42,7 @@ teardown() {
 }
 trap teardown EXIT
 
-passed=0 failed=0
-check() { # check NAME COMMAND...: one PASS/FAIL line
-  local name=$1
-  shift
-  if "$@"; then
-    echo "PASS $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $name"
-    failed=$((failed + 1))
-  fi
-}
+. scripts/check.sh
 on() { # on HOST COMMAND...: as the user poisson on a host, in the shared directory
   local host=$1
   shift

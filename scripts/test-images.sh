@@ -32,18 +32,7 @@ trap '[ -z "$cluster" ] || kill "$cluster" 2>/dev/null || true; rm -rf "$work"' 
 # IMAGE_SUITES="bookworm" halves a cold run (the Apptainer checks use bookworm).
 read -r -a suites <<<"${IMAGE_SUITES:-bookworm trixie}"
 head=$(git rev-parse HEAD)
-passed=0 failed=0
-check() { # check NAME COMMAND...: one PASS/FAIL line
-  local name=$1
-  shift
-  if "$@"; then
-    echo "PASS $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $name"
-    failed=$((failed + 1))
-  fi
-}
+. scripts/check.sh
 started=$SECONDS
 main_job=(mpiexec -n 2 poisson -assemble -ksp_monitor -pc_type gamg)
 records_packages() { # records_packages IMAGE LIST SHA256: the list is dpkg's, its sha256 the label's
