@@ -177,19 +177,23 @@ fn iterations_do_not_grow_with_the_grid() {
 
 #[test]
 fn one_f_cycle_lands_within_a_tenth_of_the_discretization_error() {
-    let grid = ["-nx", "129", "-ny", "129"];
-    let (lu, u_lu) = direct(&grid, "lu-129");
-    let discretization = lu.error_norms().0;
-    assert!(discretization > 0.0, "{:?}", lu.record.result);
-    let fmg = ["-pc_type", "gmg", "-ksp_type", "preonly"];
-    let (run, u_fmg) = solve(2, &[&grid[..], &fmg].concat(), "fmg-129");
-    assert_gmg(&run, "preonly");
-    assert_eq!(run.iterations(), 1, "preonly applies the cycle once");
-    let algebraic = max_difference(&u_fmg, &u_lu);
-    assert!(
-        algebraic <= 0.1 * discretization,
-        "one F-cycle: algebraic error {algebraic:e}, discretization error {discretization:e}"
-    );
+    // 3-D needs a third V-cycle on the finest grid (its default): with two
+    // the error is about 0.3 of the discretization error on 33^3.
+    let grids: [&[&str]; 2] = [&["-nx", "129", "-ny", "129"], &GRID_3D];
+    for (dim, grid) in [2, 3].into_iter().zip(grids) {
+        let (lu, u_lu) = direct(grid, &format!("lu-fmg-{dim}"));
+        let discretization = lu.error_norms().0;
+        assert!(discretization > 0.0, "{:?}", lu.record.result);
+        let fmg = ["-pc_type", "gmg", "-ksp_type", "preonly"];
+        let (run, u_fmg) = solve(2, &[grid, &fmg[..]].concat(), &format!("fmg-{dim}"));
+        assert_gmg(&run, "preonly");
+        assert_eq!(run.iterations(), 1, "preonly applies the cycle once");
+        let algebraic = max_difference(&u_fmg, &u_lu);
+        assert!(
+            algebraic <= 0.1 * discretization,
+            "{dim}-D, one F-cycle: algebraic error {algebraic:e}, discretization error {discretization:e}"
+        );
+    }
 }
 
 #[test]

@@ -210,7 +210,7 @@ fn run(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String])
     let stages = Stages::register(petsc)?;
     petsc.with_pc::<Gmg, _>(
         |dm| {
-            let options = multigrid::Options::from_database(petsc)?;
+            let options = multigrid::Options::from_database(petsc, dm.info()?.dim)?;
             Ok(Box::new(Multigrid::new(petsc, dm, options)?))
         },
         || solve(petsc, agreement, outputs, args, &stages),
