@@ -282,13 +282,12 @@ fn ksp_view_describes_the_levels() {
 
 #[test]
 fn log_view_times_each_kernel_on_each_level() {
-    use poisson::multigrid::events::{COARSE, Kernel, NAMES, name};
+    use poisson::multigrid::events::{COARSE, KERNELS, Kernel, NAMES, name};
     // 65 points on 2 ranks: levels 65, 33, 17, 9 and 5, numbered 4 to 0.
     let run = poisson(2, &[&GRID_2D[..], &["-pc_type", "gmg", "-ksp_type", "preonly", "-log_view"]].concat());
     run.assert_success();
-    let kernels = [Kernel::Smooth, Kernel::ResidualRestriction, Kernel::Interpolation, Kernel::GhostExchange];
-    assert_eq!(kernels.map(|k| NAMES[k as usize]), NAMES, "every kernel has its name");
-    let mut expected: Vec<String> = (1..=4).flat_map(|level| kernels.map(|k| name(k, level))).collect();
+    assert_eq!(KERNELS.map(|k| NAMES[k as usize]), NAMES, "every kernel has its name");
+    let mut expected: Vec<String> = (1..=4).flat_map(|level| KERNELS.map(|k| name(k, level))).collect();
     expected.extend([name(Kernel::GhostExchange, 0), COARSE.to_string()]);
     // An event's line: its name, then its call count.
     let calls = |event: &str| {

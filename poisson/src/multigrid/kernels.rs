@@ -313,32 +313,127 @@ pub fn restrict(
 /// fine level's owned interior, added to `u` (the coarse-grid correction).
 pub fn interpolate(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &mut [f64], scratch: &mut Scratch) {
     let [ix, iy, iz] = fine.interior();
-    let len = ix.len();
+    for z in iz {
+        for y in iy.clone() {
+            interpolate_line(coarse, uc, fine, u, [y, z], ix.clone(), scratch);
+        }
+    }
+}
+
+/// The points a sweep's first steps read before [`interpolate_sweep`]
+/// reaches them: the two lines (planes in 3-D) at each end of the owned
+/// interior and the two points at each end of the other lines. Per line,
+/// the x ranges of the band; the rest of the line is its inside.
+fn band(fine: &LevelPart, [y, z]: [usize; 2]) -> (bool, [Range<usize>; 2], Range<usize>) {
+    let [ix, iy, iz] = fine.interior();
+    let near_end = |r: &Range<usize>, n: usize| n < r.start + 2 || n + 2 >= r.end;
+    let whole = near_end(&iy, y) || (fine.dim == 3 && near_end(&iz, z));
+    let low = ix.start..(ix.start + 2).min(ix.end);
+    let high = (ix.end.saturating_sub(2)).max(low.end)..ix.end;
+    let inside = low.end..high.start;
+    (whole, [low, high], inside)
+}
+
+/// The first step of [`interpolate_sweep`]: the correction added on the
+/// points that the red half-sweep next to the faces ([`relax_faces`])
+/// reads. The caller then updates u's ghosts and runs [`relax_faces`].
+pub fn interpolate_band(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &mut [f64], scratch: &mut Scratch) {
+    let [ix, iy, iz] = fine.interior();
+    for z in iz {
+        for y in iy.clone() {
+            match band(fine, [y, z]) {
+                (true, ..) => interpolate_line(coarse, uc, fine, u, [y, z], ix.clone(), scratch),
+                (false, ends, _) => {
+                    for xs in ends {
+                        interpolate_line(coarse, uc, fine, u, [y, z], xs, scratch);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The coarse-grid correction added and a red-black sweep, in one pass
+/// over memory: as [`sweep_fused`], with each line's correction added (on
+/// the points [`interpolate_band`] left) just before the red half-sweep
+/// first reads it. Equal to [`interpolate`] then a sweep, bit for bit.
+#[allow(clippy::too_many_arguments)]
+pub fn interpolate_sweep(
+    k: &Coefficients,
+    coarse: &LevelPart,
+    uc: &[f64],
+    fine: &LevelPart,
+    u: &mut [f64],
+    f: PatchValues,
+    scratch: &mut Scratch,
+) {
+    let [ix, iy, iz] = fine.interior();
+    let (ny, lines) = (iy.len(), iy.len() * iz.len());
+    // The red half-sweep of a line reads the next line (2-D) or plane
+    // (3-D), `ahead` lines further; the black one follows `lag` behind.
+    let (lag, ahead) = if fine.dim == 3 { (ny + 1, ny) } else { (1, 1) };
+    let line = |t: usize| [iy.start + t % ny, iz.start + t / ny];
+    let mut correct = |u: &mut [f64], t: usize| {
+        if let (false, _, inside) = band(fine, line(t)) {
+            interpolate_line(coarse, uc, fine, u, line(t), inside, scratch);
+        }
+    };
+    for t in 0..ahead.min(lines) {
+        correct(u, t);
+    }
+    for t in 0..lines + lag {
+        if t + ahead < lines {
+            correct(u, t + ahead);
+        }
+        if t < lines {
+            relax_line(k, fine, u, f, 0, line(t), ix.clone());
+        }
+        if t >= lag {
+            relax_line(k, fine, u, f, 1, line(t - lag), ix.clone());
+        }
+    }
+}
+
+/// Adds the linear interpolation of `uc` to points `xs` of fine line (y, z).
+fn interpolate_line(
+    coarse: &LevelPart,
+    uc: &[f64],
+    fine: &LevelPart,
+    u: &mut [f64],
+    [y, z]: [usize; 2],
+    xs: Range<usize>,
+    scratch: &mut Scratch,
+) {
+    let len = xs.len();
     if len == 0 {
         return;
     }
-    // Coarse x indices c0.. this line needs; the fine line from 2 c0.
-    let (c0, cn) = (ix.start / 2, ix.end / 2 - ix.start / 2 + 1);
-    let lead = ix.start - 2 * c0;
-    let (e, cr) = (&mut scratch.fine[..2 * cn], &mut scratch.coarse[..cn]);
-    for z in iz {
-        for y in iy.clone() {
-            cr.fill(0.0);
-            for (cy_, cz_, w) in coarse_lines(fine.dim, y, z, 1.0) {
-                let at = coarse.at([c0, cy_, cz_]);
-                for (o, v) in cr.iter_mut().zip(&uc[at..at + cn]) {
-                    *o += w * v;
-                }
-            }
-            for t in 0..cn - 1 {
-                e[2 * t] = cr[t];
-                e[2 * t + 1] = 0.5 * (cr[t] + cr[t + 1]);
-            }
-            e[2 * cn - 2] = cr[cn - 1];
-            let at = fine.at([ix.start, y, z]);
-            let (line, values) = (&mut u[at..at + len], &e[lead..lead + len]);
-            line.iter_mut().zip(values).for_each(|(o, v)| *o += v);
+    // Coarse x indices c0.. the points need: fine 2 c0 is coarse c0.
+    let (c0, cn) = (xs.start / 2, xs.end / 2 - xs.start / 2 + 1);
+    let cr = &mut scratch.coarse[..cn];
+    cr.fill(0.0);
+    for (cy_, cz_, w) in coarse_lines(fine.dim, y, z, 1.0) {
+        let at = coarse.at([c0, cy_, cz_]);
+        for (o, v) in cr.iter_mut().zip(&uc[at..at + cn]) {
+            *o += w * v;
         }
+    }
+    // Fine 2 I + 1 lies halfway between coarse I and I + 1. Added in pairs
+    // (2 I, 2 I + 1), with the points before and after the pairs apart.
+    let at = fine.at([xs.start, y, z]);
+    let line = &mut u[at..at + len];
+    let (head, line) = if xs.start % 2 == 1 { line.split_at_mut(1) } else { line.split_at_mut(0) };
+    if let Some(o) = head.first_mut() {
+        *o += 0.5 * (cr[0] + cr[1]);
+    }
+    let cr = &cr[xs.start % 2..];
+    let mut pairs = line.chunks_exact_mut(2);
+    for (pair, c) in (&mut pairs).zip(cr.windows(2)) {
+        pair[0] += c[0];
+        pair[1] += 0.5 * (c[0] + c[1]);
+    }
+    if let [o] = pairs.into_remainder() {
+        *o += cr[(len - head.len()) / 2];
     }
 }
 
@@ -467,9 +562,90 @@ mod tests {
     }
 
     #[test]
-    fn interpolation_is_exact_for_linear_and_cubic_functions() {
+    fn the_sweep_that_interpolates_equals_the_interpolation_then_a_sweep() {
         for dim in [2, 3] {
-            let (coarse, fine) = (layout(dim, 9), layout(dim, 17));
+            let (whole, coarse) = (layout(dim, 17), layout(dim, 9));
+            // One rank's box inside the grid, the others' points as its
+            // ghosts (one process plays every rank): from the whole grid
+            // to boxes that start or end inside it, some only 1 to 3 wide.
+            let boxes = [
+                ([0, 0, 0], [17, 17, 17]),
+                ([3, 4, 2], [9, 8, 10]),
+                ([0, 5, 0], [12, 12, 17]),
+                ([6, 0, 9], [5, 3, 8]),
+                ([7, 2, 1], [1, 2, 3]),
+            ];
+            for (start, size) in boxes {
+                let (start, size) =
+                    if dim == 3 { (start, size) } else { ([start[0], start[1], 0], [size[0], size[1], 1]) };
+                let fine = LevelPart { owned: Patch { start, size }, ..whole };
+                let k = Coefficients::new(dim, fine.points);
+                let f = field(&fine, |[x, y, z]| ((x * 7 + y * 3 + z * 5) % 11) as f64 - 4.0);
+                let rhs = PatchValues { data: &f, patch: fine.ghosted };
+                let uc = field(&coarse, |[x, y, z]| ((x * 5 + y * 2 + z) % 7) as f64 * 0.5);
+                let u0 =
+                    field(&fine, |n| if interior(&whole, n) { ((n[0] * n[1] + 2 * n[2]) % 9) as f64 } else { 0.0 });
+                let mut scratch = Scratch::new(&fine, Some(&coarse));
+                let (mut plain, mut fused) = (u0.clone(), u0);
+                // The whole grid's correction first: the ghosts are other
+                // ranks' points, corrected by them.
+                let mut all = scratch_for(&whole, &coarse);
+                interpolate(&coarse, &uc, &whole, &mut plain, &mut all);
+                let ghosts_done = plain.clone();
+                relax_faces(&k, &fine, &mut plain, rhs);
+                let faces_relaxed = plain.clone();
+                sweep_fused(&k, &fine, &mut plain, rhs);
+                interpolate_band(&coarse, &uc, &fine, &mut fused, &mut scratch);
+                // The ghost update: every point outside the box from the others.
+                for (i, v) in fused.iter_mut().enumerate() {
+                    if !owned_at(&fine, i) {
+                        *v = ghosts_done[i];
+                    }
+                }
+                relax_faces(&k, &fine, &mut fused, rhs);
+                // What the neighbours get next: the band, which must be
+                // final (corrected, and its red faces relaxed) by now.
+                let [ix, iy, iz] = fine.interior();
+                for z in iz {
+                    for y in iy.clone() {
+                        let (whole, ends, _) = band(&fine, [y, z]);
+                        let xs: Vec<usize> =
+                            if whole { ix.clone().collect() } else { ends.into_iter().flatten().collect() };
+                        for x in xs {
+                            let i = fine.at([x, y, z]);
+                            assert_eq!(
+                                fused[i], faces_relaxed[i],
+                                "{dim}-D {start:?} {size:?}: band point {x} {y} {z}"
+                            );
+                        }
+                    }
+                }
+                interpolate_sweep(&k, &coarse, &uc, &fine, &mut fused, rhs, &mut scratch);
+                assert_eq!(fused, plain, "{dim}-D {start:?} {size:?}");
+            }
+        }
+    }
+
+    fn scratch_for(fine: &LevelPart, coarse: &LevelPart) -> Scratch {
+        Scratch::new(fine, Some(coarse))
+    }
+
+    /// Whether index `i` of an array over the whole grid is in the owned box.
+    fn owned_at(l: &LevelPart, i: usize) -> bool {
+        let g = l.ghosted.size;
+        let n = [i % g[0], i / g[0] % g[1], i / (g[0] * g[1])];
+        (0..3).all(|d| (l.owned.start[d]..l.owned.end()[d]).contains(&n[d]))
+    }
+
+    #[test]
+    fn interpolation_is_exact_for_linear_and_cubic_functions() {
+        // The whole grid, and boxes of one rank's that start at even and odd
+        // points (the ghosts around them are left alone).
+        let boxes = [([0, 0, 0], [17, 17, 17]), ([2, 3, 4], [9, 10, 7]), ([5, 6, 1], [4, 5, 3])];
+        for (dim, (start, size)) in [2, 3].into_iter().flat_map(|d| boxes.map(|b| (d, b))) {
+            let (coarse, whole) = (layout(dim, 9), layout(dim, 17));
+            let (start, size) = if dim == 3 { (start, size) } else { ([start[0], start[1], 0], [size[0], size[1], 1]) };
+            let fine = LevelPart { owned: Patch { start, size }, ..whole };
             // Values at fine index n of a function of the position.
             let linear = |n: [f64; 3]| 1.0 + 0.5 * n[0] - 0.25 * n[1] + 0.125 * n[2];
             let cubic = |n: [f64; 3]| linear(n) + n[0].powi(3) - 0.5 * n[1].powi(3) + n[2] * n[2] * n[0];
@@ -490,7 +666,7 @@ mod tests {
                             let got = u[fine.at(n)];
                             assert!(
                                 (got - expected).abs() < 1e-9,
-                                "{dim}-D, cubic {cubic_scheme}, {n:?}: {got} != {expected}"
+                                "{dim}-D, box {start:?} {size:?}, cubic {cubic_scheme}, {n:?}: {got} != {expected}"
                             );
                         }
                     }

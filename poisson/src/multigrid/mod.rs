@@ -27,7 +27,8 @@ use crate::option::{Default, Opt};
 use coarse::Coarse;
 use events::{Kernel, LevelEvents};
 use kernels::{
-    Coefficients, LevelPart, PatchValues, Scratch, interpolate, interpolate_cubic, relax_faces, restrict, sweep_fused,
+    Coefficients, LevelPart, PatchValues, Scratch, interpolate, interpolate_band, interpolate_cubic, interpolate_sweep,
+    relax_faces, restrict, sweep_fused,
 };
 pub use plan::{LevelGrid, plan};
 
@@ -212,6 +213,9 @@ impl<'p> Level<'p> {
 
     /// Red-black Gauss-Seidel sweeps, red first.
     fn smooth(&mut self, rhs: Option<PatchValues>, sweeps: usize) -> Result<()> {
+        if sweeps == 0 {
+            return Ok(());
+        }
         let Level { layout, k, exchange, events, u, f, .. } = self;
         let rhs = rhs.unwrap_or(PatchValues { data: f, patch: layout.ghosted });
         events.get(Kernel::Smooth).time(|| {
@@ -221,6 +225,22 @@ impl<'p> Level<'p> {
                 update(events, exchange, u)?;
                 sweep_fused(k, layout, u, rhs);
             }
+            Ok(())
+        })
+    }
+
+    /// Adds the correction in `below`'s u (ghosts current) and runs one
+    /// sweep, in one pass over memory for most points.
+    fn correct_and_smooth(&mut self, rhs: Option<PatchValues>, below: &Level) -> Result<()> {
+        let Level { layout, k, exchange, events, u, f, scratch, .. } = self;
+        let rhs = rhs.unwrap_or(PatchValues { data: f, patch: layout.ghosted });
+        let (coarse, uc) = (&below.layout, &below.u);
+        events.get(Kernel::InterpolationSmooth).time(|| {
+            interpolate_band(coarse, uc, layout, u, scratch);
+            update(events, exchange, u)?;
+            relax_faces(k, layout, u, rhs);
+            update(events, exchange, u)?;
+            interpolate_sweep(k, coarse, uc, layout, u, rhs, scratch);
             Ok(())
         })
     }
@@ -355,11 +375,14 @@ fn v_cycle(levels: &mut [Level], coarse: &mut Coarse, options: &Options, rhs: Op
     v_cycle(lower, coarse, options, None)?;
     let below = lower.last_mut().expect("checked above");
     below.update_u()?;
-    top.events.get(Kernel::Interpolation).time(|| {
-        interpolate(&below.layout, &below.u, &top.layout, &mut top.u, &mut top.scratch);
-        Ok(())
-    })?;
-    top.smooth(rhs, options.smooth_up)
+    if options.smooth_up == 0 {
+        return top.events.get(Kernel::Interpolation).time(|| {
+            interpolate(&below.layout, &below.u, &top.layout, &mut top.u, &mut top.scratch);
+            Ok(())
+        });
+    }
+    top.correct_and_smooth(rhs, below)?;
+    top.smooth(rhs, options.smooth_up - 1)
 }
 
 /// Full multigrid: the right-hand side restricted to every level, the
