@@ -8,7 +8,8 @@
 //! - `assembly/aij`: building the AIJ matrix (MatSetValuesStencil, assembly);
 //! - `gmg/*`: the fast path's kernels on one process's arrays: a fused
 //!   red-black Gauss-Seidel sweep, the residual restricted as computed, the
-//!   coarse correction interpolated and added; then the same kernels on 2
+//!   coarse correction interpolated and added (alone, and within a sweep);
+//!   then the same kernels and the matrix-free product's stencil on 2
 //!   threads at once (as in a 2-rank solve, which shares one memory bus)
 //!   against the triad on 2 threads.
 //!
@@ -71,7 +72,7 @@ fn main() {
     criterion.final_summary();
     summary.print();
     if criterion_filter_allows("gmg") {
-        two_workers();
+        two_workers(&petsc);
     }
 }
 
@@ -230,7 +231,7 @@ fn criterion_filter_allows(group: &str) -> bool {
 /// The kernels on `workers` threads at once, each on its own 2-D grid of
 /// 2897² (half of 4097²'s unknowns: one rank's share in the 2-rank solve),
 /// best of 10 rounds, against the triad on as many threads.
-fn two_workers() {
+fn two_workers(petsc: &Petsc) {
     const WORKERS: usize = 2;
     const ROUNDS: usize = 10;
     let size = square(2897);
@@ -238,6 +239,25 @@ fn two_workers() {
     println!("\nOn {WORKERS} threads at once, each on its own {size} grid (best of {ROUNDS}):");
     println!("{:<44}{:>12}{:>10}", "kernel", "GB/s", "of triad");
     println!("{:<44}{:>12.2}{:>9.0}%", format!("triad, {WORKERS} threads"), triad / 1e9, 100.0);
+    // The matrix-free product's stencil (what the shell matrix runs once
+    // the ghosts are in; one process has none), y = A x: 16 bytes per unknown.
+    let grid = grid(petsc, size);
+    let (stencil, exchange) = (Stencil::new(&grid, DIRICHLET), grid.dm.face_exchange().unwrap());
+    let (faces, n) = (exchange.faces(), grid.unknowns());
+    let rate = stream::concurrent_rate(WORKERS, ROUNDS, || {
+        let (x, mut y, ghosts) = (vec![1.0; n], vec![0.0; n], vec![0.0; faces.len()]);
+        let stencil = &stencil;
+        move || {
+            stencil.apply(faces, &x, &ghosts, black_box(&mut y));
+            matrix_free_bytes(n as u64)
+        }
+    });
+    println!(
+        "{:<44}{:>12.2}{:>9.0}%",
+        format!("matrix-free product, {WORKERS} x {size}"),
+        rate / 1e9,
+        100.0 * rate / triad
+    );
     for kernel in ["sweep", "restrict", "interpolate", "interpolate-sweep"] {
         let rate = stream::concurrent_rate(WORKERS, ROUNDS, || {
             let (fine, coarse) = (level(size), level(GridSize { points: size.points / 2 + 1, ..size }));
