@@ -30,6 +30,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use petsc::Petsc;
 use poisson::config::Dirichlet;
+use poisson::multigrid::OMEGAS;
 use poisson::multigrid::kernels::{self as mg, Coefficients, LevelPart, PatchValues, Scratch};
 use poisson::operator::{self as op, Stencil};
 use poisson_scaling::job::GridSize;
@@ -164,7 +165,7 @@ fn multigrid(c: &mut Criterion, summary: &mut Summary) {
     group.sample_size(20);
     for case in MG_CASES {
         let (fine, coarse) = (level(case), level(GridSize { points: case.points / 2 + 1, ..case }));
-        let k = Coefficients::new(fine.dim, fine.points);
+        let k = Coefficients::new(fine.dim, fine.points, OMEGAS[fine.dim - 2]);
         let n = fine.ghosted.len();
         let (mut u, f, mut fc) = (vec![0.5; n], vec![1.0; n], vec![0.0; coarse.ghosted.len()]);
         let uc = vec![0.25; coarse.ghosted.len()];
@@ -261,7 +262,7 @@ fn two_workers(petsc: &Petsc) {
     for kernel in ["sweep", "restrict", "interpolate", "interpolate-sweep"] {
         let rate = stream::concurrent_rate(WORKERS, ROUNDS, || {
             let (fine, coarse) = (level(size), level(GridSize { points: size.points / 2 + 1, ..size }));
-            let k = Coefficients::new(fine.dim, fine.points);
+            let k = Coefficients::new(fine.dim, fine.points, OMEGAS[fine.dim - 2]);
             let n = fine.ghosted.len();
             let (mut u, f) = (vec![0.5; n], vec![1.0; n]);
             let (mut fc, uc) = (vec![0.0; coarse.ghosted.len()], vec![0.25; coarse.ghosted.len()]);

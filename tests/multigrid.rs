@@ -108,37 +108,38 @@ fn the_fast_path_solves_what_the_direct_solve_solves_on_1_to_4_ranks() {
 }
 
 /// The average convergence factor of richardson with `cycle` on `grid`.
-fn richardson_factor(grid: &[&str], cycle: &str) -> f64 {
-    let args = ["-pc_type", "gmg", "-pc_gmg_type", cycle, "-ksp_type", "richardson", "-ksp_rtol", "1e-10"];
-    let run = solved(2, &[&["-problem", "manufactured"], grid, &args].concat());
+fn richardson_factor(grid: &[&str], cycle: &[&str]) -> f64 {
+    let args = ["-pc_type", "gmg", "-ksp_type", "richardson", "-ksp_rtol", "1e-10"];
+    let run = solved(2, &[&["-problem", "manufactured"], grid, &args, cycle].concat());
     assert_gmg(&run, "richardson");
     assert_eq!(run.reason(), "CONVERGED_RTOL");
-    assert!(run.iterations() >= 2, "{cycle}: too few iterations to average over: {}", run.iterations());
+    assert!(run.iterations() >= 2, "{cycle:?}: too few iterations to average over: {}", run.iterations());
     run.convergence_factor()
 }
 
-/// Richardson's average factors with `cycle` in 2-D and 3-D, below `bound`
-/// (2-D, 3-D).
-fn assert_factors_below(cycle: &str, bound: [f64; 2]) {
+/// Richardson's average factors with the options `cycle` in 2-D and 3-D,
+/// below `bound` (2-D, 3-D).
+fn assert_factors_below(cycle: &[&str], bound: [f64; 2]) {
     let factors = [("2d", &GRID_2D[..]), ("3d", &GRID_3D)].map(|(dim, grid)| (dim, richardson_factor(grid, cycle)));
     assert!(
         factors.iter().zip(bound).all(|((_, f), b)| *f < b),
-        "-pc_gmg_type {cycle}: average factors {factors:?}, bounds {bound:?}"
+        "{cycle:?}: average factors {factors:?}, bounds {bound:?}"
     );
 }
 
 /// The fast path's cycle: at least tenfold per iteration.
 #[test]
 fn f_cycles_reduce_the_residual_tenfold_per_iteration() {
-    assert_factors_below("full", [0.1, 0.1]);
+    assert_factors_below(&["-pc_gmg_type", "full"], [0.1, 0.1]);
 }
 
-/// One red-black sweep down and one up: a V-cycle converges as textbook
-/// red-black multigrid does, about 0.12 in 2-D and 0.21 in 3-D (an
-/// independent Python version of the same cycle gave 0.119 and 0.214).
+/// One red-black Gauss-Seidel sweep down and one up (the V-cycle's default
+/// smoother): a V-cycle converges as textbook red-black multigrid does,
+/// about 0.12 in 2-D and 0.21 in 3-D (an independent Python version of the
+/// same cycle gave 0.119 and 0.214).
 #[test]
 fn v_cycles_converge_as_red_black_multigrid_does() {
-    assert_factors_below("multiplicative", [0.13, 0.24]);
+    assert_factors_below(&["-pc_gmg_type", "multiplicative"], [0.13, 0.24]);
 }
 
 #[test]
@@ -170,15 +171,18 @@ fn iterations_do_not_grow_with_the_grid() {
                 run.iterations()
             })
             .collect();
-        let (lo, hi) = (its.iter().min().unwrap(), its.iter().max().unwrap());
-        assert!(hi - lo <= 1, "{cycle}: iterations {its:?} on 33², 65², 129² grow with the grid");
+        assert!(
+            its.iter().all(|&n| n <= its[0] + 1),
+            "{cycle}: iterations {its:?} on 33², 65², 129² grow with the grid"
+        );
     }
 }
 
 #[test]
 fn one_f_cycle_lands_within_a_tenth_of_the_discretization_error() {
-    // 3-D needs a third V-cycle on the finest grid (its default): with two
-    // the error is about 0.3 of the discretization error on 33^3.
+    // Red-black Gauss-Seidel (-pc_gmg_omega 1) would need a second V-cycle
+    // on the finest grid in 2-D and a third in 3-D: with the defaults' one
+    // and two, it leaves 0.4 and 0.3 of the discretization error.
     let grids: [&[&str]; 2] = [&["-nx", "129", "-ny", "129"], &GRID_3D];
     for (dim, grid) in [2, 3].into_iter().zip(grids) {
         let (lu, u_lu) = direct(grid, &format!("lu-fmg-{dim}"));

@@ -173,6 +173,7 @@ fn valid_value(option: &str, dir: &std::path::Path) -> Vec<String> {
         | "-pc_gmg_smooth_up"
         | "-pc_gmg_fmg_cycles"
         | "-pc_gmg_fmg_finest_cycles" => vec!["2".into(), "-pc_type".into(), "gmg".into()],
+        "-pc_gmg_omega" => vec!["1.1".into(), "-pc_type".into(), "gmg".into()],
         other => panic!("{other} is declared but this test has no value for it: add one"),
     };
     words

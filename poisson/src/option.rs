@@ -127,6 +127,12 @@ impl Opt {
         self.value(petsc)?.map(|text| parse_int(self.name, &text, min)).transpose()
     }
 
+    /// A real option's value, if given, checked against its range.
+    pub fn real(&self, petsc: &Petsc) -> Result<Option<f64>> {
+        let Kind::Real { min, max, below_max } = self.kind else { unreachable!("{} is not a real option", self.name) };
+        self.value(petsc)?.map(|text| parse_real(self.name, &text, min, max, below_max)).transpose()
+    }
+
     /// An integer option's value, or else its default when that is a
     /// number, as a size (ranges start at 0 or more).
     pub fn size(&self, petsc: &Petsc) -> Result<Option<usize>> {

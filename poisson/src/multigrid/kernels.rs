@@ -70,19 +70,22 @@ impl PatchValues<'_> {
     }
 }
 
-/// The 5- or 7-point Laplacian on a level, rediscretized on its spacing.
+/// The 5- or 7-point Laplacian on a level, rediscretized on its spacing,
+/// and the smoother's over-relaxation.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Coefficients {
     /// 1/h² per direction (0 for z in 2-D).
     pub c: [f64; 3],
     pub diagonal: f64,
+    /// Each relaxed point moves this far (1: to the Gauss-Seidel value).
+    pub omega: f64,
 }
 
 impl Coefficients {
     /// On the unit square or cube with `points` nodes per direction.
-    pub fn new(dim: usize, points: [usize; 3]) -> Self {
+    pub fn new(dim: usize, points: [usize; 3], omega: f64) -> Self {
         let c = inverse_h2(dim, points);
-        Coefficients { c, diagonal: 2.0 * c.iter().sum::<f64>() }
+        Coefficients { c, diagonal: 2.0 * c.iter().sum::<f64>(), omega }
     }
 }
 
@@ -146,11 +149,26 @@ fn relax_line(
     }
     let (rhs, south, north) = (from(rhs, first), from(south, first), from(north, first));
     let points = pairs.chunks_exact_mut(2).zip(rhs).zip(south.zip(north));
-    if layout.dim == 3 {
+    let omega = k.omega;
+    if layout.dim == 3 && omega != 1.0 {
+        for ((((pair, r), (s, n)), b), a) in points.zip(from(below, first)).zip(from(above, first)) {
+            let east = pair[1];
+            let sum = cx * (west + east) + cy * (s + n) + cz * (b + a);
+            pair[0] += omega * ((r + sum) * inv - pair[0]);
+            west = east;
+        }
+    } else if layout.dim == 3 {
         for ((((pair, r), (s, n)), b), a) in points.zip(from(below, first)).zip(from(above, first)) {
             let east = pair[1];
             let sum = cx * (west + east) + cy * (s + n) + cz * (b + a);
             pair[0] = (r + sum) * inv;
+            west = east;
+        }
+    } else if omega != 1.0 {
+        for ((pair, r), (s, n)) in points {
+            let east = pair[1];
+            let sum = cx * (west + east) + cy * (s + n);
+            pair[0] += omega * ((r + sum) * inv - pair[0]);
             west = east;
         }
     } else {
@@ -167,32 +185,41 @@ fn relax_line(
 /// the owned box, which neighbouring ranks read as ghosts: what
 /// [`sweep_fused`] needs done (and exchanged) first.
 pub fn relax_faces(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: PatchValues) {
-    let [ix, iy, iz] = layout.interior();
-    if ix.is_empty() {
-        return;
-    }
-    let face = |r: &Range<usize>, n: usize| n == r.start || n + 1 == r.end;
-    let three_d = layout.dim == 3;
-    for z in iz.clone() {
+    let [_, iy, iz] = layout.interior();
+    for z in iz {
         for y in iy.clone() {
-            if face(&iy, y) || (three_d && face(&iz, z)) {
-                relax_line(k, layout, u, f, 0, [y, z], ix.clone());
-            } else {
-                relax_line(k, layout, u, f, 0, [y, z], ix.start..ix.start + 1);
-                relax_line(k, layout, u, f, 0, [y, z], ix.end - 1..ix.end);
+            let (faces, _) = face_parts(layout, [y, z]);
+            for xs in faces {
+                relax_line(k, layout, u, f, 0, [y, z], xs);
             }
         }
     }
 }
 
+/// Which points of interior line (y, z) [`relax_faces`] relaxes (the whole
+/// line next to a face of the owned box, else its two ends) and which it
+/// leaves to the sweep: each red point is relaxed once, as over-relaxation
+/// needs.
+fn face_parts(layout: &LevelPart, [y, z]: [usize; 2]) -> ([Range<usize>; 2], Range<usize>) {
+    let [ix, iy, iz] = layout.interior();
+    let face = |r: &Range<usize>, n: usize| n == r.start || n + 1 == r.end;
+    if face(&iy, y) || (layout.dim == 3 && face(&iz, z)) {
+        let end = ix.end;
+        return ([ix, end..end], end..end);
+    }
+    let first = ix.start..(ix.start + 1).min(ix.end);
+    let last = (ix.end.saturating_sub(1)).max(first.end)..ix.end;
+    let rest = first.end..last.start;
+    ([first, last], rest)
+}
+
 /// A full red-black sweep in one pass over memory: the red half-sweep runs
 /// ahead and the black one follows as soon as a line's red neighbours are
 /// all done (one line behind in 2-D, a plane and a line in 3-D), so each
-/// line is read and written once while it is in cache. Red values near the
-/// faces must have been computed by [`relax_faces`] and their ghosts
-/// exchanged: the black points next to a face read them (computing a red
-/// point twice gives the same value, as its black neighbours have not
-/// changed in between).
+/// line is read and written once while it is in cache. The red points next
+/// to the faces must have been relaxed by [`relax_faces`] and their ghosts
+/// exchanged: the black points next to a face read them; this pass relaxes
+/// the other red points.
 pub fn sweep_fused(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: PatchValues) {
     let [ix, iy, iz] = layout.interior();
     let (ny, lines) = (iy.len(), iy.len() * iz.len());
@@ -200,7 +227,7 @@ pub fn sweep_fused(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: Patch
     let line = |t: usize| [iy.start + t % ny, iz.start + t / ny];
     for t in 0..lines + lag {
         if t < lines {
-            relax_line(k, layout, u, f, 0, line(t), ix.clone());
+            relax_line(k, layout, u, f, 0, line(t), face_parts(layout, line(t)).1);
         }
         if t >= lag {
             relax_line(k, layout, u, f, 1, line(t - lag), ix.clone());
@@ -386,7 +413,7 @@ pub fn interpolate_sweep(
             correct(u, t + ahead);
         }
         if t < lines {
-            relax_line(k, fine, u, f, 0, line(t), ix.clone());
+            relax_line(k, fine, u, f, 0, line(t), face_parts(fine, line(t)).1);
         }
         if t >= lag {
             relax_line(k, fine, u, f, 1, line(t - lag), ix.clone());
@@ -509,6 +536,9 @@ pub fn interpolate_cubic(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &m
 mod tests {
     use super::*;
 
+    /// Over-relaxed, as in 3-D: each red point must be relaxed exactly once.
+    const OMEGA: f64 = 1.3;
+
     /// One rank's whole grid of `n` x `n` (2-D) or n³ points.
     fn layout(dim: usize, n: usize) -> LevelPart {
         let points = if dim == 3 { [n; 3] } else { [n, n, 1] };
@@ -546,18 +576,26 @@ mod tests {
 
     #[test]
     fn the_fused_sweep_is_a_red_then_a_black_half_sweep() {
-        for dim in [2, 3] {
-            let l = layout(dim, 9);
-            let k = Coefficients::new(dim, l.points);
+        // The whole grid, and boxes of one rank's inside it, 1 to 3 points
+        // wide included (the others' points are its ghosts).
+        let boxes = [([0, 0, 0], [9, 9, 9]), ([2, 1, 3], [5, 6, 4]), ([4, 0, 1], [1, 3, 2]), ([1, 6, 0], [2, 3, 9])];
+        for (dim, omega, (start, size)) in
+            [2, 3].into_iter().flat_map(|d| [1.0, OMEGA].into_iter().flat_map(move |w| boxes.map(|b| (d, w, b))))
+        {
+            let (start, size) = if dim == 3 { (start, size) } else { ([start[0], start[1], 0], [size[0], size[1], 1]) };
+            let whole = layout(dim, 9);
+            let l = LevelPart { owned: Patch { start, size }, ..whole };
+            let k = Coefficients::new(dim, l.points, omega);
             let f = field(&l, |[x, y, z]| (x * 7 + y * 3 + z) as f64 % 5.0);
             let rhs = PatchValues { data: &f, patch: l.ghosted };
-            let start = field(&l, |n| if interior(&l, n) { (n[0] + 2 * n[1] + 3 * n[2]) as f64 % 4.0 } else { 0.0 });
-            let (mut fused, mut halves) = (start.clone(), start);
+            let start_u =
+                field(&l, |n| if interior(&whole, n) { (n[0] + 2 * n[1] + 3 * n[2]) as f64 % 4.0 } else { 0.0 });
+            let (mut fused, mut halves) = (start_u.clone(), start_u);
             relax_faces(&k, &l, &mut fused, rhs);
             sweep_fused(&k, &l, &mut fused, rhs);
             relax(&k, &l, &mut halves, rhs, 0);
             relax(&k, &l, &mut halves, rhs, 1);
-            assert_eq!(fused, halves, "{dim}-D");
+            assert_eq!(fused, halves, "{dim}-D, omega {omega}, box {start:?} {size:?}");
         }
     }
 
@@ -579,7 +617,7 @@ mod tests {
                 let (start, size) =
                     if dim == 3 { (start, size) } else { ([start[0], start[1], 0], [size[0], size[1], 1]) };
                 let fine = LevelPart { owned: Patch { start, size }, ..whole };
-                let k = Coefficients::new(dim, fine.points);
+                let k = Coefficients::new(dim, fine.points, OMEGA);
                 let f = field(&fine, |[x, y, z]| ((x * 7 + y * 3 + z * 5) % 11) as f64 - 4.0);
                 let rhs = PatchValues { data: &f, patch: fine.ghosted };
                 let uc = field(&coarse, |[x, y, z]| ((x * 5 + y * 2 + z) % 7) as f64 * 0.5);
@@ -679,7 +717,7 @@ mod tests {
     fn full_weighting_keeps_constants_and_the_residual_of_the_solution_is_zero() {
         for dim in [2, 3] {
             let (coarse, fine) = (layout(dim, 9), layout(dim, 17));
-            let k = Coefficients::new(dim, fine.points);
+            let k = Coefficients::new(dim, fine.points, 1.0);
             let mut scratch = Scratch::new(&fine, Some(&coarse));
             // f = 1 restricts to 1 at coarse nodes whose fine stencil is interior.
             let ones = field(&fine, |_| 1.0);

@@ -23,7 +23,7 @@ mod plan;
 use petsc::{Dm, Error, GhostExchange, PcType, Petsc, Preconditioner, Result, Vector};
 
 use crate::config::Dirichlet;
-use crate::option::{Default, Opt};
+use crate::option::{Default, Kind, Opt};
 use coarse::Coarse;
 use events::{Kernel, LevelEvents};
 use kernels::{
@@ -57,7 +57,7 @@ pub enum Cycle {
 }
 
 /// The options the preconditioner reads (see `poisson -help`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Options {
     pub cycle: Cycle,
     /// At most this many levels (the grid may allow fewer).
@@ -68,6 +68,8 @@ pub struct Options {
     pub fmg_cycles: usize,
     /// V-cycles on the finest level in the full-multigrid cycle.
     pub finest_cycles: usize,
+    /// The sweeps' over-relaxation.
+    pub omega: f64,
 }
 
 pub const GMG_TYPE: Opt = Opt::one_of(
@@ -87,34 +89,49 @@ pub const SMOOTH_UP: Opt = Opt::integer("-pc_gmg_smooth_up", Default::Value(1), 
 pub const FMG_CYCLES: Opt =
     Opt::integer("-pc_gmg_fmg_cycles", Default::Value(1), 1, "V-cycles per level below the finest in the F-cycle");
 // The F-cycle starts each level from the solution of a grid twice as
-// coarse, whose discretization error is 4 times larger; the V(1,1)-cycles
-// on the finest level must bring that under a tenth of its own. Measured
-// (max norm): 2 cycles leave 0.05 of it in 2-D (129^2 to 1025^2) but 0.28
-// to 0.37 in 3-D (33^3 to 129^3), where a cycle reduces the error less
-// (by 0.21 against 0.12); 3 cycles leave 0.06 to 0.08 in 3-D.
+// coarse, whose discretization error is 4 times larger; the V-cycles on
+// the finest level must bring that under a tenth of its own. Measured (max
+// norm, 2 ranks): red-black Gauss-Seidel (omega 1) needs 2 V(1,1)-cycles in
+// 2-D (0.05 from 129^2 to 1025^2) and 3 in 3-D (2 left 0.28 to 0.37 from
+// 33^3 to 129^3). Over-relaxed, one cycle does in 2-D: 0.024 to 0.025 with
+// omega 1.2 from 129^2 to 2049^2 (0.086 with 1.15, 0.05 with 1.25); in 3-D
+// two do: 0.003 to 0.014 with omega 1.3 from 33^3 to 129^3 (one left 0.08
+// to 0.12).
 pub const FMG_FINEST_CYCLES: Opt = Opt::integer(
     "-pc_gmg_fmg_finest_cycles",
     Default::PerDim(FINEST_CYCLES),
     1,
     "V-cycles on the finest level in the F-cycle",
 );
-const FINEST_CYCLES: [i64; 2] = [2, 3];
+const FINEST_CYCLES: [i64; 2] = [1, 2];
+pub const OMEGA: Opt = Opt::plain(
+    "-pc_gmg_omega",
+    Kind::Real { min: 0.0, max: 2.0, below_max: true },
+    "over-relaxation of the red-black sweeps, below 2 (F-cycle: 1.2 in 2-D, 1.3 in 3-D; V-cycle: 1, Gauss-Seidel)",
+);
+/// Its F-cycle defaults in 2-D and 3-D, which its help says. V-cycles keep
+/// Gauss-Seidel: over-relaxed, red first on both sides, they are far from
+/// symmetric, and CG with them stalled (33^3, average factor 0.998).
+pub const OMEGAS: [f64; 2] = [1.2, 1.3];
 
 /// The preconditioner's options, in the order `-help` lists them.
-pub const OPTIONS: [Opt; 6] = [GMG_TYPE, LEVELS, SMOOTH_DOWN, SMOOTH_UP, FMG_CYCLES, FMG_FINEST_CYCLES];
+pub const OPTIONS: [Opt; 7] = [GMG_TYPE, LEVELS, SMOOTH_DOWN, SMOOTH_UP, FMG_CYCLES, FMG_FINEST_CYCLES, OMEGA];
 
 impl Options {
     /// Reads and checks the options (declared above), for a grid of `dim`
     /// dimensions.
     pub fn from_database(petsc: &Petsc, dim: usize) -> Result<Self> {
         let count = |option: &Opt| Ok(option.size(petsc)?.unwrap_or(usize::MAX));
+        let cycle = if GMG_TYPE.choice(petsc)? == "full" { Cycle::Full } else { Cycle::V };
+        let omega = if cycle == Cycle::Full { OMEGAS[dim - 2] } else { 1.0 };
         Ok(Options {
-            cycle: if GMG_TYPE.choice(petsc)? == "full" { Cycle::Full } else { Cycle::V },
+            cycle,
             max_levels: count(&LEVELS)?,
             smooth_down: count(&SMOOTH_DOWN)?,
             smooth_up: count(&SMOOTH_UP)?,
             fmg_cycles: count(&FMG_CYCLES)?,
             finest_cycles: FMG_FINEST_CYCLES.size(petsc)?.unwrap_or(FINEST_CYCLES[dim - 2] as usize),
+            omega: OMEGA.real(petsc)?.unwrap_or(omega),
         })
     }
 }
@@ -157,18 +174,19 @@ struct Level<'p> {
 }
 
 impl<'p> Level<'p> {
-    /// The finest level, on the solver's grid; `events` its number's.
-    fn finest(dm: &Dm<'p>, events: LevelEvents<'p>) -> Result<Self> {
+    /// The finest level, on the solver's grid; `events` its number's,
+    /// `omega` the sweeps' over-relaxation.
+    fn finest(dm: &Dm<'p>, events: LevelEvents<'p>, omega: f64) -> Result<Self> {
         let info = dm.info()?;
         let layout =
             LevelPart { dim: info.dim, points: info.points, owned: dm.corners()?, ghosted: dm.ghost_corners()? };
-        Self::with(layout, dm.ghost_exchange()?, events, false)
+        Self::with(layout, dm.ghost_exchange()?, events, omega, false)
     }
 
     /// A coarser level, laid out as its plan says. No DMDA is made for it:
     /// a DMDA's set-up indexes all its points, which would be most of the
     /// preconditioner's set-up time, and only the layout is used.
-    fn coarse(petsc: &'p Petsc, plan: &LevelGrid, events: LevelEvents<'p>) -> Result<Self> {
+    fn coarse(petsc: &'p Petsc, plan: &LevelGrid, events: LevelEvents<'p>, omega: f64) -> Result<Self> {
         let (boxes, rank) = (plan.box_layout(), petsc.rank());
         let layout = LevelPart {
             dim: plan.dim,
@@ -176,14 +194,20 @@ impl<'p> Level<'p> {
             owned: boxes.patch(rank, false),
             ghosted: boxes.patch(rank, true),
         };
-        Self::with(layout, GhostExchange::for_layout(petsc, &boxes)?, events, true)
+        Self::with(layout, GhostExchange::for_layout(petsc, &boxes)?, events, omega, true)
     }
 
-    fn with(layout: LevelPart, exchange: GhostExchange<'p>, events: LevelEvents<'p>, has_f: bool) -> Result<Self> {
+    fn with(
+        layout: LevelPart,
+        exchange: GhostExchange<'p>,
+        events: LevelEvents<'p>,
+        omega: f64,
+        has_f: bool,
+    ) -> Result<Self> {
         let n = layout.ghosted.len();
         Ok(Level {
             layout,
-            k: Coefficients::new(layout.dim, layout.points),
+            k: Coefficients::new(layout.dim, layout.points, omega),
             exchange,
             events,
             u: petsc::filled_vec(n, 0.0, "a multigrid level")?,
@@ -273,9 +297,9 @@ impl<'p> Multigrid<'p> {
         let plans = plan(&dm.info()?, dm.ownership()?, options.max_levels);
         // Level numbers count from the coarsest, 0.
         let events = |i: usize| LevelEvents::register(petsc, plans.len() - 1 - i);
-        let mut levels = vec![Level::finest(dm, events(0)?)?];
+        let mut levels = vec![Level::finest(dm, events(0)?, options.omega)?];
         for (i, p) in plans.iter().enumerate().skip(1) {
-            levels.push(Level::coarse(petsc, p, events(i)?)?);
+            levels.push(Level::coarse(petsc, p, events(i)?, options.omega)?);
         }
         // The coarsest grid is a DMDA, for its assembled matrix; with one
         // level, a copy of the solver's grid.
@@ -336,11 +360,12 @@ impl Preconditioner for Multigrid<'_> {
         };
         let mut text = format!(
             "poisson's geometric multigrid, matrix-free: {} levels, {cycle}\n\
-             smoother: red-black Gauss-Seidel, {} sweep(s) down, {} up\n\
+             smoother: red-black Gauss-Seidel, {} sweep(s) down, {} up, over-relaxation {}\n\
              restriction: full weighting; interpolation: linear (cubic for the F-cycle's steps up)\n",
             self.levels.len(),
             o.smooth_down,
-            o.smooth_up
+            o.smooth_up,
+            o.omega
         );
         for (i, level) in self.levels.iter().enumerate().rev() {
             let p = &level.layout.points[..level.layout.dim];
@@ -423,4 +448,19 @@ fn full(levels: &mut [Level], coarse: &mut Coarse, options: &Options, f: PatchVa
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_says_the_default_over_relaxations() {
+        let [two, three] = OMEGAS;
+        assert!(
+            OMEGA.help_line().contains(&format!("(F-cycle: {two} in 2-D, {three} in 3-D;")),
+            "{}",
+            OMEGA.help_line()
+        );
+    }
 }
