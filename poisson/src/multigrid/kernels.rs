@@ -185,32 +185,51 @@ fn relax_line(
 /// the owned box, which neighbouring ranks read as ghosts: what
 /// [`sweep_fused`] needs done (and exchanged) first.
 pub fn relax_faces(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: PatchValues) {
-    let [_, iy, iz] = layout.interior();
+    for_near_faces(layout, FACES, |line, xs| relax_line(k, layout, u, f, 0, line, xs));
+}
+
+/// How deep [`relax_faces`] reaches into the owned box; the rest of each
+/// red half-sweep leaves those points alone (each red point is relaxed
+/// once, as over-relaxation needs).
+const FACES: usize = 1;
+/// What [`relax_faces`] reads: its points and their neighbours.
+const BAND: usize = FACES + 1;
+
+/// Interior line (y, z) split by its distance from the faces of the owned
+/// box: `None` when the line lies within `depth` lines (planes in 3-D) of
+/// a face in y or z; else the `depth` points at each of its ends, and the
+/// rest.
+fn line_ends(layout: &LevelPart, [y, z]: [usize; 2], depth: usize) -> Option<([Range<usize>; 2], Range<usize>)> {
+    let [ix, iy, iz] = layout.interior();
+    let near = |r: &Range<usize>, n: usize| n < r.start + depth || n + depth >= r.end;
+    if near(&iy, y) || (layout.dim == 3 && near(&iz, z)) {
+        return None;
+    }
+    let first = ix.start..(ix.start + depth).min(ix.end);
+    let last = ix.end.saturating_sub(depth).max(first.end)..ix.end;
+    let rest = first.end..last.start;
+    Some(([first, last], rest))
+}
+
+/// Calls `each(line, xs)` for the points within `depth` of the owned box's
+/// faces, line by line: whole lines near a face in y or z, the ends of the
+/// others.
+fn for_near_faces(layout: &LevelPart, depth: usize, mut each: impl FnMut([usize; 2], Range<usize>)) {
+    let [ix, iy, iz] = layout.interior();
     for z in iz {
         for y in iy.clone() {
-            let (faces, _) = face_parts(layout, [y, z]);
-            for xs in faces {
-                relax_line(k, layout, u, f, 0, [y, z], xs);
+            match line_ends(layout, [y, z], depth) {
+                None => each([y, z], ix.clone()),
+                Some((ends, _)) => ends.into_iter().for_each(|xs| each([y, z], xs)),
             }
         }
     }
 }
 
-/// Which points of interior line (y, z) [`relax_faces`] relaxes (the whole
-/// line next to a face of the owned box, else its two ends) and which it
-/// leaves to the sweep: each red point is relaxed once, as over-relaxation
-/// needs.
-fn face_parts(layout: &LevelPart, [y, z]: [usize; 2]) -> ([Range<usize>; 2], Range<usize>) {
-    let [ix, iy, iz] = layout.interior();
-    let face = |r: &Range<usize>, n: usize| n == r.start || n + 1 == r.end;
-    if face(&iy, y) || (layout.dim == 3 && face(&iz, z)) {
-        let end = ix.end;
-        return ([ix, end..end], end..end);
-    }
-    let first = ix.start..(ix.start + 1).min(ix.end);
-    let last = (ix.end.saturating_sub(1)).max(first.end)..ix.end;
-    let rest = first.end..last.start;
-    ([first, last], rest)
+/// The points of interior line (y, z) at least `depth` from the owned
+/// box's faces (empty for a line near a face in y or z).
+fn away_from_faces(layout: &LevelPart, line: [usize; 2], depth: usize) -> Range<usize> {
+    line_ends(layout, line, depth).map_or(0..0, |(_, rest)| rest)
 }
 
 /// A full red-black sweep in one pass over memory: the red half-sweep runs
@@ -227,7 +246,7 @@ pub fn sweep_fused(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: Patch
     let line = |t: usize| [iy.start + t % ny, iz.start + t / ny];
     for t in 0..lines + lag {
         if t < lines {
-            relax_line(k, layout, u, f, 0, line(t), face_parts(layout, line(t)).1);
+            relax_line(k, layout, u, f, 0, line(t), away_from_faces(layout, line(t), FACES));
         }
         if t >= lag {
             relax_line(k, layout, u, f, 1, line(t - lag), ix.clone());
@@ -347,37 +366,13 @@ pub fn interpolate(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &mut [f6
     }
 }
 
-/// The points a sweep's first steps read before [`interpolate_sweep`]
-/// reaches them: the two lines (planes in 3-D) at each end of the owned
-/// interior and the two points at each end of the other lines. Per line,
-/// the x ranges of the band; the rest of the line is its inside.
-fn band(fine: &LevelPart, [y, z]: [usize; 2]) -> (bool, [Range<usize>; 2], Range<usize>) {
-    let [ix, iy, iz] = fine.interior();
-    let near_end = |r: &Range<usize>, n: usize| n < r.start + 2 || n + 2 >= r.end;
-    let whole = near_end(&iy, y) || (fine.dim == 3 && near_end(&iz, z));
-    let low = ix.start..(ix.start + 2).min(ix.end);
-    let high = (ix.end.saturating_sub(2)).max(low.end)..ix.end;
-    let inside = low.end..high.start;
-    (whole, [low, high], inside)
-}
-
 /// The first step of [`interpolate_sweep`]: the correction added on the
 /// points that the red half-sweep next to the faces ([`relax_faces`])
-/// reads. The caller then updates u's ghosts and runs [`relax_faces`].
+/// reads (the two lines, planes in 3-D, at each end of the owned interior
+/// and the two points at each end of the other lines). The caller then
+/// updates u's ghosts and runs [`relax_faces`].
 pub fn interpolate_band(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &mut [f64], scratch: &mut Scratch) {
-    let [ix, iy, iz] = fine.interior();
-    for z in iz {
-        for y in iy.clone() {
-            match band(fine, [y, z]) {
-                (true, ..) => interpolate_line(coarse, uc, fine, u, [y, z], ix.clone(), scratch),
-                (false, ends, _) => {
-                    for xs in ends {
-                        interpolate_line(coarse, uc, fine, u, [y, z], xs, scratch);
-                    }
-                }
-            }
-        }
-    }
+    for_near_faces(fine, BAND, |line, xs| interpolate_line(coarse, uc, fine, u, line, xs, scratch));
 }
 
 /// The coarse-grid correction added and a red-black sweep, in one pass
@@ -401,9 +396,7 @@ pub fn interpolate_sweep(
     let (lag, ahead) = if fine.dim == 3 { (ny + 1, ny) } else { (1, 1) };
     let line = |t: usize| [iy.start + t % ny, iz.start + t / ny];
     let mut correct = |u: &mut [f64], t: usize| {
-        if let (false, _, inside) = band(fine, line(t)) {
-            interpolate_line(coarse, uc, fine, u, line(t), inside, scratch);
-        }
+        interpolate_line(coarse, uc, fine, u, line(t), away_from_faces(fine, line(t), BAND), scratch)
     };
     for t in 0..ahead.min(lines) {
         correct(u, t);
@@ -413,7 +406,7 @@ pub fn interpolate_sweep(
             correct(u, t + ahead);
         }
         if t < lines {
-            relax_line(k, fine, u, f, 0, line(t), face_parts(fine, line(t)).1);
+            relax_line(k, fine, u, f, 0, line(t), away_from_faces(fine, line(t), FACES));
         }
         if t >= lag {
             relax_line(k, fine, u, f, 1, line(t - lag), ix.clone());
@@ -627,7 +620,7 @@ mod tests {
                 let (mut plain, mut fused) = (u0.clone(), u0);
                 // The whole grid's correction first: the ghosts are other
                 // ranks' points, corrected by them.
-                let mut all = scratch_for(&whole, &coarse);
+                let mut all = Scratch::new(&whole, Some(&coarse));
                 interpolate(&coarse, &uc, &whole, &mut plain, &mut all);
                 let ghosts_done = plain.clone();
                 relax_faces(&k, &fine, &mut plain, rhs);
@@ -643,29 +636,16 @@ mod tests {
                 relax_faces(&k, &fine, &mut fused, rhs);
                 // What the neighbours get next: the band, which must be
                 // final (corrected, and its red faces relaxed) by now.
-                let [ix, iy, iz] = fine.interior();
-                for z in iz {
-                    for y in iy.clone() {
-                        let (whole, ends, _) = band(&fine, [y, z]);
-                        let xs: Vec<usize> =
-                            if whole { ix.clone().collect() } else { ends.into_iter().flatten().collect() };
-                        for x in xs {
-                            let i = fine.at([x, y, z]);
-                            assert_eq!(
-                                fused[i], faces_relaxed[i],
-                                "{dim}-D {start:?} {size:?}: band point {x} {y} {z}"
-                            );
-                        }
+                for_near_faces(&fine, BAND, |[y, z], xs| {
+                    for x in xs {
+                        let i = fine.at([x, y, z]);
+                        assert_eq!(fused[i], faces_relaxed[i], "{dim}-D {start:?} {size:?}: band point {x} {y} {z}");
                     }
-                }
+                });
                 interpolate_sweep(&k, &coarse, &uc, &fine, &mut fused, rhs, &mut scratch);
                 assert_eq!(fused, plain, "{dim}-D {start:?} {size:?}");
             }
         }
-    }
-
-    fn scratch_for(fine: &LevelPart, coarse: &LevelPart) -> Scratch {
-        Scratch::new(fine, Some(coarse))
     }
 
     /// Whether index `i` of an array over the whole grid is in the owned box.
