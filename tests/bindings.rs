@@ -23,6 +23,13 @@ fn dmda_views() {
 }
 
 #[test]
+fn layouts_are_decided_as_petsc_decides() {
+    for ranks in [1, 2, 3, 4, 6, 8] {
+        under_mpi("mpi_layouts_are_decided_as_petsc_decides", ranks);
+    }
+}
+
+#[test]
 fn callback_failures() {
     under_mpi("mpi_callback_failures", 2);
 }
@@ -105,6 +112,74 @@ fn mpi_dmda_views() {
         }
         drop(view);
         assert_eq!(v.size().unwrap(), 4 * petsc.size());
+    });
+}
+
+#[test]
+#[ignore = "runs under mpiexec, started by layouts_are_decided_as_petsc_decides"]
+fn mpi_layouts_are_decided_as_petsc_decides() {
+    with_petsc(|petsc| {
+        let size = petsc.size();
+        let shapes: [&[i32]; 14] = [
+            &[9, 9],
+            &[17, 5],
+            &[5, 17],
+            &[33, 9],
+            &[257, 257],
+            &[100, 8],
+            &[8, 100],
+            &[9, 9, 9],
+            &[17, 9, 5],
+            &[5, 9, 17],
+            &[33, 5, 5],
+            &[5, 33, 5],
+            &[5, 5, 33],
+            &[12, 7, 30],
+        ];
+        // As the user may fix them: nothing, or the processes along one
+        // direction (those that divide the ranks).
+        let mut given: Vec<Option<(&str, usize)>> = vec![None];
+        for axis in ["x", "y", "z"] {
+            given.extend((2..=size).filter(|n| size % n == 0).map(|n| Some((axis, n))));
+        }
+        let make = |shape: &[i32]| match *shape {
+            [x, y] => Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [x, y], 1, 1).unwrap(),
+            [x, y, z] => Dm::da(petsc, [Boundary::None; 3], StencilType::Star, [x, y, z], 1, 1).unwrap(),
+            _ => unreachable!(),
+        };
+        for shape in shapes {
+            for fixed in &given {
+                if let Some((axis, n)) = fixed {
+                    if *axis == "z" && shape.len() == 2 {
+                        continue;
+                    }
+                    petsc.set_option(&format!("-da_processors_{axis}"), &n.to_string()).unwrap();
+                }
+                let case = format!("{shape:?} on {size} ranks, {fixed:?}");
+                let (mut theirs, mut ours) = (make(shape), make(shape));
+                theirs.set_from_options().unwrap();
+                ours.set_from_options().unwrap();
+                let (set_up, decided) = (theirs.set_up(), ours.decide_layout());
+                if let Some((axis, _)) = fixed {
+                    petsc.clear_option(&format!("-da_processors_{axis}")).unwrap();
+                }
+                assert_eq!(set_up.is_ok(), decided.is_ok(), "{case}: {set_up:?} {decided:?}");
+                if set_up.is_err() {
+                    continue;
+                }
+                let layout = |da: &Dm| {
+                    let info = da.info().unwrap();
+                    let patches = (da.corners().unwrap(), da.ghost_corners().unwrap());
+                    (info.processes, da.ownership().unwrap(), patches, da.vector_sizes().unwrap())
+                };
+                assert_eq!(layout(&ours), layout(&theirs), "{case}");
+                let v = ours.global_vector().unwrap();
+                assert_eq!(v.local_size().unwrap(), theirs.corners().unwrap().len(), "{case}");
+                // Set up later, it keeps the layout decided.
+                ours.set_up().unwrap();
+                assert_eq!(layout(&ours), layout(&theirs), "{case}: set up");
+            }
+        }
     });
 }
 

@@ -234,7 +234,7 @@ fn a_grid_smaller_than_the_process_grid_is_refused() {
     assert_refused(
         5,
         &["-nx", "3", "-ny", "3"],
-        "cannot lay out a 3 x 3 grid on 5 processes: Partition in y direction is too fine",
+        "cannot lay out a 3 x 3 grid on 5 processes: 5 process rows along y but only 3 points",
     );
 }
 

@@ -6,6 +6,7 @@
 //! patch's origin, which the view also gives so code can work in global
 //! grid indices.
 
+use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::ptr;
@@ -14,7 +15,7 @@ use ndarray::{ArrayView, ArrayViewMut, Dimension, IxDyn};
 use petsc_sys as sys;
 
 use crate::vector::{ArrayRead, ArrayWrite};
-use crate::{Error, Life, Mat, Petsc, PetscInt, Result, Vector, check, report_drop_error, to_usize};
+use crate::{Error, Life, Mat, Petsc, PetscInt, Result, Vector, check, partition, report_drop_error, to_usize};
 
 /// What lies beyond a DMDA's edge in one direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,10 +94,19 @@ impl Patch {
 }
 
 /// A DM; created as a DMDA in 2-D or 3-D.
+///
+/// Once its layout is decided ([`Dm::decide_layout`]) a DMDA serves its
+/// patches, its vectors and ghost exchanges without being set up: the
+/// set-up, which indexes every point of the grid, is left to what needs
+/// PETSc's own machinery (natural ordering, loading, DMDA matrices and
+/// local vectors), and happens there, collectively, the first time.
 pub struct Dm<'p> {
     raw: sys::DM,
     /// 2 or 3, fixed at creation (kept to spare the views a query).
     dim: usize,
+    /// Whether `DMSetUp` ran through this handle (a DM PETSc lends is used
+    /// by its layout only).
+    set_up: Cell<bool>,
     _life: Life<'p>,
 }
 
@@ -172,7 +182,7 @@ impl<'p> Dm<'p> {
         width: PetscInt,
     ) -> Result<Self> {
         let raw = DaSpec { boundary, stencil, points, owned: None, dof, width }.create(petsc.comm())?;
-        Ok(Dm { raw, dim: D, _life: PhantomData })
+        Ok(Dm { raw, dim: D, set_up: Cell::new(false), _life: PhantomData })
     }
 
     /// A DMDA laid out as given: `points` per direction and, per direction,
@@ -196,7 +206,7 @@ impl<'p> Dm<'p> {
         }
         let boundary = [Boundary::None; D];
         let raw = DaSpec { boundary, stencil, points, owned: Some(owned), dof: 1, width }.create(petsc.comm())?;
-        let mut dm = Dm { raw, dim: D, _life: PhantomData };
+        let dm = Dm { raw, dim: D, set_up: Cell::new(false), _life: PhantomData };
         dm.set_up()?;
         Ok(dm)
     }
@@ -206,7 +216,8 @@ impl<'p> Dm<'p> {
         let mut dim: PetscInt = 0;
         // SAFETY: a valid DM lent by PETSc, out-pointer.
         check(unsafe { sys::DMGetDimension(raw, &mut dim) })?;
-        Ok(std::mem::ManuallyDrop::new(Dm { raw, dim: to_usize(dim, "a DM's dimension")?, _life: PhantomData }))
+        let dim = to_usize(dim, "a DM's dimension")?;
+        Ok(std::mem::ManuallyDrop::new(Dm { raw, dim, set_up: Cell::new(false), _life: PhantomData }))
     }
 
     pub(crate) fn raw(&self) -> sys::DM {
@@ -246,10 +257,67 @@ impl<'p> Dm<'p> {
         check(unsafe { sys::DMSetFromOptions(self.raw) })
     }
 
-    /// Distributes the grid; required before any other use (PETSc >= 3.8).
-    pub fn set_up(&mut self) -> Result<()> {
+    /// Decides how the grid is split over the processes, as the set-up
+    /// would (respecting `-da_processors_x`... and ranges already given),
+    /// and fixes that split: from then on the layout (ownership, patches,
+    /// vector sizes) is known without the set-up. Before set-up; every rank
+    /// decides the same.
+    pub fn decide_layout(&mut self) -> Result<()> {
+        let mut ranges: [*const PetscInt; 3] = [ptr::null(); 3];
+        let [lx, ly, lz] = &mut ranges;
+        // SAFETY: valid DMDA, out-pointers to arrays PETSc keeps (null
+        // until ranges are given or decided).
+        check(unsafe { sys::DMDAGetOwnershipRanges(self.raw, lx, ly, lz) })?;
+        if !ranges[0].is_null() {
+            return Ok(());
+        }
+        let info = self.info()?;
+        let mut size = 0;
+        // SAFETY: valid communicator, out-pointer.
+        let rc = unsafe { mpi::ffi::MPI_Comm_size(self.comm()?, &mut size) };
+        if rc != 0 {
+            return Err(Error::mpi("MPI_Comm_size", rc));
+        }
+        let size = to_usize(size, "the number of processes")?;
+        let processes = partition::process_grid(info.dim, info.points, info.processes, size).map_err(Error::usage)?;
+        let axes = ["x", "y", "z"];
+        let mut owned: [Vec<PetscInt>; 3] = Default::default();
+        for d in 0..3 {
+            let rows = partition::rows(info.points[d], processes[d]);
+            if d < info.dim && processes[d] > 1 && rows.iter().any(|&n| n < info.width) {
+                return Err(Error::usage(format!(
+                    "process rows along {} would own fewer points than the stencil is wide ({})",
+                    axes[d], info.width
+                )));
+            }
+            owned[d] = rows.into_iter().map(|n| crate::to_petsc_int(n, "a process row")).collect::<Result<_>>()?;
+        }
+        let count = |d: usize| {
+            if d < info.dim { crate::to_petsc_int(processes[d], "process rows") } else { Ok(sys::compat::DECIDE) }
+        };
+        // SAFETY: valid DMDA, not set up.
+        check(unsafe { sys::DMDASetNumProcs(self.raw, count(0)?, count(1)?, count(2)?) })?;
+        let z = if info.dim == 3 { owned[2].as_ptr() } else { ptr::null() };
+        // SAFETY: one entry per process row along each direction, summing
+        // to the points; PETSc copies them.
+        check(unsafe { sys::DMDASetOwnershipRanges(self.raw, owned[0].as_ptr(), owned[1].as_ptr(), z) })
+    }
+
+    /// Distributes the grid and builds PETSc's index maps and scatters over
+    /// it. Collective; once only (later calls return at once).
+    pub fn set_up(&self) -> Result<()> {
+        if self.set_up.get() {
+            return Ok(());
+        }
         // SAFETY: valid DM.
-        check(unsafe { sys::DMSetUp(self.raw) })
+        check(unsafe { sys::DMSetUp(self.raw) })?;
+        self.set_up.set(true);
+        Ok(())
+    }
+
+    /// Whether [`Dm::set_up`] ran.
+    pub fn is_set_up(&self) -> bool {
+        self.set_up.get()
     }
 
     /// The grid's sizes, once set up.
@@ -287,6 +355,33 @@ impl<'p> Dm<'p> {
             processes: [decided(0, px), decided(1, py), decided(2, pz)],
             width: to_usize(width, "a DMDA's stencil width")?,
         })
+    }
+
+    /// Whether the grid ends at its edges in every direction (no periodic,
+    /// mirrored or ghosted boundary).
+    pub(crate) fn ends_at_edges(&self) -> Result<bool> {
+        let mut b = [sys::DM_BOUNDARY_NONE; 3];
+        let [bx, by, bz] = &mut b;
+        // SAFETY: valid DMDA; unwanted outputs are null.
+        check(unsafe {
+            sys::DMDAGetInfo(
+                self.raw,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                bx,
+                by,
+                bz,
+                ptr::null_mut(),
+            )
+        })?;
+        Ok(b.iter().all(|&b| b == sys::DM_BOUNDARY_NONE))
     }
 
     /// The local and global sizes of this DMDA's global vectors (points
@@ -329,6 +424,9 @@ impl<'p> Dm<'p> {
     }
 
     fn patch(&self, ghosted: bool) -> Result<Patch> {
+        if !self.is_set_up() {
+            return self.layout_patch(ghosted);
+        }
         let mut s = [0 as PetscInt; 3];
         let mut n = [0 as PetscInt; 3];
         let [sx, sy, sz] = &mut s;
@@ -350,17 +448,32 @@ impl<'p> Dm<'p> {
     }
 
     /// A vector with one entry per owned point (what solvers work on).
+    /// Before set-up it has the DMDA's layout but not its viewers, which
+    /// write in the grid's natural order: set up first to view it.
     pub fn global_vector(&self) -> Result<Vector<'p>> {
         let mut raw = ptr::null_mut();
-        // SAFETY: valid, set-up DM.
-        check(unsafe { sys::DMCreateGlobalVector(self.raw, &mut raw) })?;
-        Ok(Vector::from_raw(raw))
+        if self.is_set_up() {
+            // SAFETY: valid, set-up DM.
+            check(unsafe { sys::DMCreateGlobalVector(self.raw, &mut raw) })?;
+            return Ok(Vector::from_raw(raw));
+        }
+        let (local, global) = self.vector_sizes()?;
+        let (local, global) = (crate::to_petsc_int(local, "the local size")?, crate::to_petsc_int(global, "the size")?);
+        // SAFETY: valid communicator, out-pointer.
+        check(unsafe { sys::VecCreate(self.comm()?, &mut raw) })?;
+        let v = Vector::from_raw(raw);
+        // SAFETY: a new Vec; the sizes add up over the ranks (the layout's).
+        check(unsafe { sys::VecSetSizes(v.raw(), local, global) })?;
+        // SAFETY: valid Vec, PETSc's type name; the DMDA's own default.
+        check(unsafe { sys::VecSetType(v.raw(), sys::VECSTANDARD.as_ptr().cast()) })?;
+        Ok(v)
     }
 
     /// A global vector read from a PETSc binary file (written by
     /// `-solution_view binary:FILE`, in the grid's natural order, by any
     /// number of ranks). Collective.
     pub fn load_global_vector(&self, path: &str) -> Result<Vector<'p>> {
+        self.set_up()?;
         let v = self.global_vector()?;
         let name = crate::c_string(path)?;
         let mut viewer = ptr::null_mut();
@@ -376,6 +489,7 @@ impl<'p> Dm<'p> {
 
     /// A ghosted vector of this rank's points and their neighbours.
     pub fn local_vector(&self) -> Result<Vector<'p>> {
+        self.set_up()?;
         let mut raw = ptr::null_mut();
         // SAFETY: valid, set-up DM.
         check(unsafe { sys::DMCreateLocalVector(self.raw, &mut raw) })?;
@@ -385,6 +499,7 @@ impl<'p> Dm<'p> {
     /// A matrix with the DMDA's stencil preallocated (AIJ unless
     /// `-dm_mat_type` says otherwise).
     pub fn matrix(&self) -> Result<Mat<'p>> {
+        self.set_up()?;
         let mut raw = ptr::null_mut();
         // SAFETY: valid, set-up DM.
         check(unsafe { sys::DMCreateMatrix(self.raw, &mut raw) })?;
@@ -403,6 +518,7 @@ impl<'p> Dm<'p> {
     /// Gives the nodes evenly spaced coordinates spanning `bounds` (lower,
     /// upper) per direction, which viewers (VTK) write as the geometry.
     pub fn set_uniform_coordinates(&mut self, bounds: [[f64; 2]; 3]) -> Result<()> {
+        self.set_up()?;
         let [[x0, x1], [y0, y1], [z0, z1]] = bounds;
         // SAFETY: valid, set-up DMDA.
         check(unsafe { sys::DMDASetUniformCoordinates(self.raw, x0, x1, y0, y1, z0, z1) })
@@ -411,6 +527,7 @@ impl<'p> Dm<'p> {
     /// Collects a global vector on rank 0 in the grid's natural order (x
     /// fastest, then y, then z): every value there, none elsewhere. Collective.
     pub fn gather_natural(&self, global: &Vector) -> Result<Vec<f64>> {
+        self.set_up()?;
         let mut natural = ptr::null_mut();
         // SAFETY: valid DM, out-pointer.
         check(unsafe { sys::DMDACreateNaturalVector(self.raw, &mut natural) })?;

@@ -98,6 +98,16 @@ impl<'p> Dm<'p> {
         GhostExchange::new(self.comm()?, &layout, rank)
     }
 
+    /// This rank's owned or ghosted patch from the layout alone, before
+    /// set-up; as the set-up would clip it at the grid's edges, so only for
+    /// grids that end there.
+    pub(crate) fn layout_patch(&self, ghosted: bool) -> Result<Patch> {
+        if ghosted && !self.ends_at_edges()? {
+            return Err(Error::usage("the ghost points of a DMDA that wraps or mirrors are known once it is set up"));
+        }
+        Ok(self.box_layout()?.patch(self.rank()?, ghosted))
+    }
+
     fn rank(&self) -> Result<usize> {
         let mut rank = 0;
         // SAFETY: valid communicator, out-pointer.

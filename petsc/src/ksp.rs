@@ -80,6 +80,16 @@ impl<'m> Ksp<'m> {
         check(unsafe { sys::KSPSetDMActive(self.raw, sys::PETSC_FALSE) })
     }
 
+    /// Gives the grid to the preconditioner alone, for one that needs only
+    /// its layout: the solver then makes its work vectors from the operator,
+    /// and the DMDA need not be set up.
+    pub fn set_pc_dm(&mut self, dm: &'m Dm<'_>) -> Result<()> {
+        let pc = self.pc()?;
+        // SAFETY: valid PC and DM, which outlives the solver ('m); PETSc
+        // takes a reference.
+        check(unsafe { sys::PCSetDM(pc.raw, dm.raw()) })
+    }
+
     /// The Krylov method ("cg", "gmres", "preonly"...), as `-ksp_type` sets it.
     pub fn set_type(&mut self, name: &str) -> Result<()> {
         let name = c_string(name)?;

@@ -32,6 +32,7 @@ pub mod lifetimes;
 mod log;
 mod mat;
 mod options;
+mod partition;
 mod pc;
 mod vector;
 

@@ -1,9 +1,10 @@
 //! The grid: a DMDA of nodes on the unit square or cube, boundary nodes
 //! included, distributed over the processes as PETSc chooses.
 
-use petsc::{Boundary, DaInfo, Dm, Error, Petsc, PetscInt, Result, StencilType};
+use petsc::{Boundary, DaInfo, Dm, Error, PcType, Petsc, PetscInt, Result, StencilType};
 
 use crate::config::{Config, MIN_POINTS};
+use crate::multigrid::Gmg;
 use crate::problem::Point;
 
 /// The grid's first node: the corner of the unit square or cube.
@@ -43,7 +44,11 @@ impl<'p> Grid<'p> {
         dm.set_from_options()?;
         let checked = check(dm.info()?.points)?;
         let asked = config.points[..config.dim].iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" x ");
-        dm.set_up().map_err(|e| e.context(format!("cannot lay out a {asked} grid on {} processes", petsc.size())))?;
+        let context = |e: Error| e.context(format!("cannot lay out a {asked} grid on {} processes", petsc.size()));
+        dm.decide_layout().map_err(context)?;
+        if needs_set_up(petsc)? {
+            dm.set_up().map_err(context)?;
+        }
         let info = dm.info()?;
         // DMDA options may have changed the sizes: check what PETSc built.
         if let Some(&n) = info.points[..config.dim].iter().find(|&&n| n < MIN_POINTS) {
@@ -86,6 +91,27 @@ impl<'p> Grid<'p> {
     pub fn cell_volume(&self) -> f64 {
         self.h[..self.dim].iter().product()
     }
+}
+
+/// Whether the run needs the DMDA set up from the start (its index maps
+/// and scatters, which cost more than filling the right-hand side): for any
+/// solver but the fast path, since PETSc's solvers take the grid and make
+/// their work vectors from it, and for any viewer, since PETSc writes a
+/// DMDA's vectors in the grid's natural order (`-dm_view` shows the set-up
+/// itself). The fast path needs only the layout; a record, a picture or a
+/// reference solution sets the grid up when it comes to it.
+fn needs_set_up(petsc: &Petsc) -> Result<bool> {
+    if petsc.option_string("-pc_type")?.as_deref() != Some(Gmg::NAME) {
+        return Ok(true);
+    }
+    Ok(petsc.options()?.iter().any(|(name, _)| shows_the_grid(name)))
+}
+
+/// Whether an option views a vector or the grid: the solver's, the log's
+/// and the options' own views show neither.
+fn shows_the_grid(name: &str) -> bool {
+    const NEITHER: [&str; 4] = ["-log_view", "-ksp_view", "-memory_view", "-options_view"];
+    ["view", "draw", "monitor_solution"].iter().any(|word| name.contains(word)) && !NEITHER.contains(&name)
 }
 
 /// The node spacing per direction of a grid of `points` nodes spanning the

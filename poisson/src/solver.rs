@@ -73,7 +73,10 @@ pub fn create<'m>(
     dirichlet: Dirichlet,
 ) -> Result<Ksp<'m>> {
     let mut ksp = Ksp::new(petsc)?;
-    ksp.set_dm(&grid.dm)?;
+    // Not set up: the fast path's alone, which takes the grid below.
+    if grid.dm.is_set_up() {
+        ksp.set_dm(&grid.dm)?;
+    }
     ksp.set_operators(a, a)?;
     ksp.set_type("cg")?;
     ksp.pc()?.set_type("none")?;
@@ -89,6 +92,14 @@ pub fn create<'m>(
     }
     if pc == multigrid::Gmg::NAME {
         multigrid::check(petsc, &grid.dm, dirichlet)?;
+        if !grid.dm.is_set_up() {
+            // Its levels need the grid's layout only; the solver's vectors
+            // come from the operator.
+            ksp.set_pc_dm(&grid.dm)?;
+        }
+    } else if !grid.dm.is_set_up() {
+        grid.dm.set_up()?;
+        ksp.set_dm(&grid.dm)?;
     }
     if pc == "mg" {
         check_mg_levels(petsc, grid)?;
