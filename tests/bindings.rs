@@ -51,7 +51,7 @@ fn registration_withdraws_what_it_built() {
 
 /// A 9 x 9 grid, set up.
 fn small_grid<'p>(petsc: &'p Petsc) -> Dm<'p> {
-    let mut da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [9, 9], 1, 1).unwrap();
+    let da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [9, 9], 1, 1).unwrap();
     da.set_up().unwrap();
     da
 }
@@ -74,7 +74,7 @@ fn mpi_dmda_views() {
     with_petsc(|petsc| {
         // 3-D: fill the owned patch by global index, exchange ghosts, and
         // find every ghost value where its global index says.
-        let mut da = Dm::da(petsc, [Boundary::None; 3], StencilType::Star, [7, 5, 4], 1, 1).unwrap();
+        let da = Dm::da(petsc, [Boundary::None; 3], StencilType::Star, [7, 5, 4], 1, 1).unwrap();
         da.set_up().unwrap();
         let info = da.info().unwrap();
         assert_eq!((info.dim, info.points), (3, [7, 5, 4]));
@@ -102,7 +102,7 @@ fn mpi_dmda_views() {
         assert_eq!(da.view::<Ix2>(&g).err().unwrap().kind(), ErrorKind::Usage);
 
         // 2-D: an empty-looking corner case, one point per rank in y.
-        let mut da2 = Dm::da(petsc, [Boundary::None; 2], StencilType::Box, [4, petsc.size() as _], 1, 1).unwrap();
+        let da2 = Dm::da(petsc, [Boundary::None; 2], StencilType::Box, [4, petsc.size() as _], 1, 1).unwrap();
         da2.set_up().unwrap();
         let mut v = da2.global_vector().unwrap();
         let mut view = da2.view_mut::<Ix2>(&mut v).unwrap();
@@ -242,7 +242,7 @@ fn mpi_petsc_errors() {
         assert!(e.message().contains("Unable to find requested PC type no-such-pc"), "{e}");
         assert!(!e.message().contains('\n'));
         // Errors raised by PETSc for bad sizes carry its words too.
-        let mut da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [1, 1], 1, 1).unwrap();
+        let da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [1, 1], 1, 1).unwrap();
         let e = da.set_up().unwrap_err();
         assert!(!e.message().is_empty() && !e.message().starts_with("PETSc error"), "{e}");
         // An HDF5 file that is not there, on every rank alike.
@@ -263,7 +263,7 @@ fn mpi_matrix_nonzeros() {
         // A DMDA's matrix stores the stencil's whole pattern, zeros
         // included, whatever is set: a 5-point star per row, less the
         // neighbours beyond the edges (2 per row and column of nodes).
-        let mut da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [6, 5], 1, 1).unwrap();
+        let da = Dm::da(petsc, [Boundary::None; 2], StencilType::Star, [6, 5], 1, 1).unwrap();
         da.set_up().unwrap();
         let mut a = da.matrix().unwrap();
         let patch = da.corners().unwrap();

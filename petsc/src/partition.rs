@@ -40,6 +40,8 @@ pub(crate) fn rows(points: usize, rows: usize) -> Vec<usize> {
 }
 
 /// The whole part of `x + 0.5` (PETSc's rounding of the ideal count).
+// A ratio of grid sizes times the process count: positive and small.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn nearest(x: f64) -> usize {
     (0.5 + x) as usize
 }
