@@ -1,6 +1,6 @@
 //! The operator, asked of PETSc itself under real MPI: the symmetric form
-//! is symmetric (and the seed's is not), and the matrix-free product equals
-//! the assembled one. Each check runs as a child `mpiexec` job executing
+//! is symmetric (and the seed's is not), and the matrix-free product (and
+//! residual norm) equals the assembled one. Each check runs as a child `mpiexec` job executing
 //! the `#[ignore]`d test of the same name in this binary.
 
 mod common;
@@ -73,6 +73,15 @@ fn mpi_products() {
                 assembled.mult(&x, &mut y_assembled).unwrap();
                 let scale = y_assembled.norm(NormType::Infinity).unwrap();
                 assert!(scale > 0.0);
+                // ||b - A x||, summed in one pass by the matrix-free
+                // operator, formed as a vector with the assembled one.
+                let mut b = y_assembled.duplicate().unwrap();
+                b.copy_from(&y_assembled).unwrap();
+                b.axpy(0.01, &x).unwrap();
+                let (fused, formed) = (free.residual_norm(&x, &b).unwrap(), assembled.residual_norm(&x, &b).unwrap());
+                let expected = 0.01 * x.norm(NormType::Two).unwrap();
+                assert!((fused - formed).abs() <= 1e-12 * formed, "{dim}-D {dirichlet:?}: {fused:e} vs {formed:e}");
+                assert!((formed - expected).abs() <= 1e-9 * expected, "{dim}-D {dirichlet:?}: {formed:e}");
                 y_free.axpy(-1.0, &y_assembled).unwrap();
                 let diff = y_free.norm(NormType::Infinity).unwrap();
                 assert!(diff <= 1e-14 * scale, "{dim}-D {dirichlet:?}: products differ by {diff:e} of {scale:e}");

@@ -33,6 +33,12 @@ pub trait ShellOperator {
     fn has_diagonal(&self) -> bool {
         false
     }
+
+    /// The squares of b - A x summed over this rank's rows, for operators
+    /// that can without forming the residual (see [`Mat::residual_norm`]).
+    fn residual_squares(&mut self, _x: &Vector, _b: &Vector) -> Option<Result<f64>> {
+        None
+    }
 }
 
 /// A closure is an operator with no diagonal.
@@ -136,6 +142,35 @@ impl<'a> Mat<'a> {
     pub fn mult(&self, x: &Vector, y: &mut Vector) -> Result<()> {
         // SAFETY: valid Mat and Vecs (PETSc checks the layouts).
         check(unsafe { sys::MatMult(self.raw, x.raw(), y.raw()) })
+    }
+
+    /// ||b - A x||₂. A shell operator that can sums it in one pass over x
+    /// and b; otherwise the residual is formed in a new vector. Collective.
+    pub fn residual_norm(&self, x: &Vector, b: &Vector) -> Result<PetscReal> {
+        if self.is_shell() {
+            // SAFETY: a shell made by Mat::shell, not in one of its callbacks.
+            let op = unsafe { operator(self.raw) }?;
+            if let Some(local) = op.residual_squares(x, b) {
+                let (local, mut sum): (f64, f64) = (local?, 0.0);
+                let mut comm = sys::MPI_Comm(ptr::null_mut());
+                // SAFETY: valid Mat, out-pointer.
+                check(unsafe { sys::PetscObjectGetComm(self.raw as sys::PetscObject, &mut comm) })?;
+                let (sent, received) = ((&local as *const f64).cast(), (&mut sum as *mut f64).cast());
+                // SAFETY: one double in, one out, on the matrix's communicator.
+                let rc = unsafe {
+                    let (double, add) = (mpi::ffi::RSMPI_DOUBLE, mpi::ffi::RSMPI_SUM);
+                    mpi::ffi::MPI_Allreduce(sent, received, 1, double, add, comm)
+                };
+                if rc != 0 {
+                    return Err(Error::mpi("MPI_Allreduce", rc));
+                }
+                return Ok(sum.sqrt());
+            }
+        }
+        let mut r = b.duplicate()?;
+        self.mult(x, &mut r)?;
+        r.axpy(-1.0, b)?;
+        r.norm(crate::NormType::Two)
     }
 
     /// Tells PETSc (and the preconditioners that ask) the matrix is symmetric.

@@ -88,7 +88,21 @@ impl Stencil {
     /// row stores them (by global index), so both operators round alike.
     /// Works a grid line at a time on contiguous slices, so the interior
     /// loop has no branches.
-    pub fn apply<'l>(&'l self, faces: &Faces, x: &'l [f64], ghosts: &'l [f64], y: &mut [f64]) {
+    pub fn apply(&self, faces: &Faces, x: &[f64], ghosts: &[f64], y: &mut [f64]) {
+        self.rows(faces, x, ghosts, &mut InPlace(y));
+    }
+
+    /// The squares of b - A x summed over the owned nodes, in one pass and
+    /// without a vector for the residual (which would be a grid's worth of
+    /// fresh memory to fault in); arguments as [`Stencil::apply`]'s.
+    pub fn residual_squares(&self, faces: &Faces, x: &[f64], ghosts: &[f64], b: &[f64]) -> f64 {
+        let mut sum = Residual { b, line: vec![0.0; faces.owned().size[0]], sum: 0.0 };
+        self.rows(faces, x, ghosts, &mut sum);
+        sum.sum
+    }
+
+    /// A x over the owned nodes, a grid line at a time into `lines`.
+    fn rows<'l>(&'l self, faces: &Faces, x: &'l [f64], ghosts: &'l [f64], lines: &mut impl Lines) {
         let owned = faces.owned();
         let (o, [nx, ny, nz]) = (owned.start, owned.size);
         let (diag, boundary_diag, three_d) = (self.diagonal(), self.boundary_diagonal(), self.dim == 3);
@@ -113,11 +127,12 @@ impl Stencil {
             for jl in 0..ny {
                 let j = o[1] + jl;
                 let row = (kl * ny + jl) * nx;
-                let (c, out) = (&x[row..row + nx], &mut y[row..row + nx]);
+                let (c, out) = (&x[row..row + nx], lines.line(row, nx));
                 if j == 0 || j == my - 1 || (three_d && (k == 0 || k == mz - 1)) {
                     for (o, v) in out.iter_mut().zip(c) {
                         *o = boundary_diag * v;
                     }
+                    lines.done(row);
                     continue;
                 }
                 for il in (0..lo).chain(hi..nx) {
@@ -166,6 +181,7 @@ impl Stencil {
                     let e = if i + 1 == nx { ghosts[ghost([o[0] + nx, j, k])] } else { c[i + 1] };
                     out[i] = point(i, w, e);
                 }
+                lines.done(row);
             }
         }
     }
@@ -202,6 +218,42 @@ impl Stencil {
     }
 }
 
+/// Where [`Stencil::rows`] puts each line of A x: the line starting at
+/// owned index `row` is written into `line`, then `done`.
+trait Lines {
+    fn line(&mut self, row: usize, len: usize) -> &mut [f64];
+    fn done(&mut self, row: usize);
+}
+
+/// Into y, in place.
+struct InPlace<'y>(&'y mut [f64]);
+
+impl Lines for InPlace<'_> {
+    fn line(&mut self, row: usize, len: usize) -> &mut [f64] {
+        &mut self.0[row..row + len]
+    }
+
+    fn done(&mut self, _row: usize) {}
+}
+
+/// Into a line of scratch, whose (b - A x)² are summed.
+struct Residual<'b> {
+    b: &'b [f64],
+    line: Vec<f64>,
+    sum: f64,
+}
+
+impl Lines for Residual<'_> {
+    fn line(&mut self, _row: usize, len: usize) -> &mut [f64] {
+        &mut self.line[..len]
+    }
+
+    fn done(&mut self, row: usize) {
+        let b = &self.b[row..row + self.line.len()];
+        self.sum += b.iter().zip(&self.line).map(|(b, ax)| (b - ax) * (b - ax)).sum::<f64>();
+    }
+}
+
 /// Node n in PETSc's stencil indexing.
 fn at(n: [usize; 3]) -> MatStencil {
     MatStencil { i: n[0] as _, j: n[1] as _, k: n[2] as _, c: 0 }
@@ -230,6 +282,15 @@ impl ShellOperator for MatrixFree<'_, '_> {
 
     fn has_diagonal(&self) -> bool {
         true
+    }
+
+    fn residual_squares(&mut self, x: &Vector, b: &Vector) -> Option<Result<f64>> {
+        let mut sum = || {
+            let x = x.read()?;
+            self.exchange.gather(&x, &mut self.ghosts)?;
+            Ok(self.stencil.residual_squares(self.exchange.faces(), &x, &self.ghosts, &b.read()?))
+        };
+        Some(sum())
     }
 }
 
