@@ -14,7 +14,8 @@ use in_petsc::with_petsc;
 use mpi::traits::Communicator;
 use ndarray::{Ix2, Ix3};
 use petsc::{
-    Boundary, Dm, ErrorKind, Ksp, Mat, NormType, PcType, Petsc, Preconditioner, ShellOperator, StencilType, Vector,
+    Boundary, BoxLayout, Dm, ErrorKind, GhostExchange, Ksp, Mat, NormType, Patch, PcType, Petsc, Preconditioner,
+    ShellOperator, StencilType, Vector,
 };
 
 #[test]
@@ -26,6 +27,13 @@ fn dmda_views() {
 fn layouts_are_decided_as_petsc_decides() {
     for ranks in [1, 2, 3, 4, 6, 8] {
         under_mpi("mpi_layouts_are_decided_as_petsc_decides", ranks);
+    }
+}
+
+#[test]
+fn ghost_exchanges_fill_every_ghost() {
+    for ranks in [1, 2, 3, 4] {
+        under_mpi("mpi_ghost_exchanges_fill_every_ghost", ranks);
     }
 }
 
@@ -178,6 +186,38 @@ fn mpi_layouts_are_decided_as_petsc_decides() {
                 // Set up later, it keeps the layout decided.
                 ours.set_up().unwrap();
                 assert_eq!(layout(&ours), layout(&theirs), "{case}: set up");
+            }
+        }
+    });
+}
+
+#[test]
+#[ignore = "runs under mpiexec, started by ghost_exchanges_fill_every_ghost"]
+fn mpi_ghost_exchanges_fill_every_ghost() {
+    with_petsc(|petsc| {
+        let size = petsc.size();
+        for (dim, points) in [(2, [11, 9, 1]), (3, [7, 6, 5]), (2, [4, size + 1, 1])] {
+            for width in [1, 2] {
+                // Split along x and y when the ranks allow, so that ghosts
+                // lie on every side.
+                let px = if size % 2 == 0 { 2 } else { 1 };
+                let split = |n: usize, rows: usize| (0..rows).map(|i| n / rows + usize::from(i < n % rows)).collect();
+                let owned = [split(points[0], px), split(points[1], size / px), vec![points[2]]];
+                let layout = BoxLayout { dim, points, owned, width };
+                let exchange = GhostExchange::for_layout(petsc, &layout).unwrap();
+                let (mine, ghosted) = (layout.patch(petsc.rank(), false), layout.patch(petsc.rank(), true));
+                let mut data = vec![-1.0; ghosted.len()];
+                let points_of = |p: Patch| {
+                    let (s, e) = (p.start, p.end());
+                    (s[2]..e[2]).flat_map(move |k| (s[1]..e[1]).flat_map(move |j| (s[0]..e[0]).map(move |i| [i, j, k])))
+                };
+                for n in points_of(mine) {
+                    data[ghosted.offset(n)] = tag(n[0], n[1], n[2]);
+                }
+                exchange.update(&mut data).unwrap();
+                for n in points_of(ghosted) {
+                    assert_eq!(data[ghosted.offset(n)], tag(n[0], n[1], n[2]), "{dim}-D, width {width}, at {n:?}");
+                }
             }
         }
     });

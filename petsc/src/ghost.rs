@@ -176,13 +176,18 @@ impl<'p> GhostExchange<'p> {
         let (gs, gn, end) = (ghosted.start, ghosted.size, mine.end());
         let mut leaves: Vec<PetscInt> = Vec::new();
         let mut remotes: Vec<sys::PetscSFNode> = Vec::new();
+        let owned = |d: usize, n: usize| n >= mine.start[d] && n < end[d];
         for k in gs[2]..gs[2] + gn[2] {
             for j in gs[1]..gs[1] + gn[1] {
-                for i in gs[0]..gs[0] + gn[0] {
+                // Through the owned box, a line's ghosts are at its ends only.
+                let (x, xs) = (gs[0]..gs[0] + gn[0], mine.start[0]..end[0]);
+                let ghosts = if owned(1, j) && owned(2, k) {
+                    (x.start..xs.start).chain(xs.end..x.end)
+                } else {
+                    (x.start..x.end).chain(0..0)
+                };
+                for i in ghosts {
                     let n = [i, j, k];
-                    if (0..3).all(|d| n[d] >= mine.start[d] && n[d] < end[d]) {
-                        continue;
-                    }
                     let owner = owner(layout, &starts, n);
                     let theirs = layout.patch(owner, true);
                     let index = to_petsc_int(theirs.offset(n), "a ghost's index")?;

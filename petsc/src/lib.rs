@@ -189,6 +189,25 @@ pub fn filled_vec<T: Clone>(n: usize, value: T, what: &str) -> Result<Vec<T>> {
     Ok(v)
 }
 
+/// `n` zeros, or an error saying "out of memory" as [`filled_vec`]'s. The
+/// memory comes zeroed from the system and is touched by its first use, not
+/// here: for a grid-sized buffer, one pass over memory less.
+pub fn zeroed_vec(n: usize, what: &str) -> Result<Vec<f64>> {
+    let oom = || Error::usage(format!("out of memory ({} bytes for {what})", n.saturating_mul(8)));
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<f64>(n).map_err(|_| oom())?;
+    // SAFETY: a layout of non-zero size.
+    let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<f64>();
+    if p.is_null() {
+        return Err(oom());
+    }
+    // SAFETY: allocated by the global allocator with the layout of n f64s
+    // (capacity n), every byte zero, which is 0.0.
+    Ok(unsafe { Vec::from_raw_parts(p, n, n) })
+}
+
 /// Flushes C's stdio buffers (PETSc's output), then aborts the job of
 /// `comm`: for an error the other ranks may never learn of. Usable before
 /// PETSc starts and after it ends.

@@ -210,8 +210,8 @@ impl<'p> Level<'p> {
             k: Coefficients::new(layout.dim, layout.points, omega),
             exchange,
             events,
-            u: petsc::filled_vec(n, 0.0, "a multigrid level")?,
-            f: petsc::filled_vec(if has_f { n } else { 0 }, 0.0, "a multigrid level")?,
+            u: petsc::zeroed_vec(n, "a multigrid level")?,
+            f: petsc::zeroed_vec(if has_f { n } else { 0 }, "a multigrid level")?,
             scratch: Scratch::new(&layout, None),
         })
     }
