@@ -48,6 +48,12 @@ impl Problem {
         }
     }
 
+    /// f when it is the same everywhere, so that filling it is a pass over
+    /// memory with no arithmetic.
+    pub fn constant_forcing(self) -> Option<f64> {
+        (self == Problem::Seed).then(|| self.forcing(3, [0.0; 3]))
+    }
+
     /// The boundary value g.
     pub fn boundary(self, dim: usize, p: Point) -> f64 {
         match self {

@@ -47,6 +47,17 @@ pub fn build<'p>(grid: &Grid<'p>, stencil: &Stencil, problem: Problem) -> Result
             continue;
         }
         let lines_near = near(1, y) || near(2, z);
+        if let (Some(f), false) = (problem.constant_forcing(), lines_near) {
+            // Boundary values, and neighbours' contributions, at the line's
+            // ends only.
+            out.fill(f);
+            let last = points[0] - 1;
+            for x in [0, 1, last - 1, last].into_iter().filter(|x| (o[0]..o[0] + size[0]).contains(x)) {
+                let n = [x, y, z];
+                out[x - o[0]] = if x == 0 || x == last { boundary(n) } else { interior(n) };
+            }
+            continue;
+        }
         for (i, v) in out.iter_mut().enumerate() {
             let n = node(i);
             *v = if n[0] == 0 || n[0] + 1 == points[0] {
