@@ -110,14 +110,14 @@ pub struct Dm<'p> {
     _life: Life<'p>,
 }
 
-/// Sizes of a DMDA as PETSc decided them after set-up.
+/// Sizes of a DMDA, as given and as decided (by its set-up or [`Dm::decide_layout`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DaInfo {
     /// 2 or 3.
     pub dim: usize,
     /// Grid points per direction (x, y, z); 1 for unused directions.
     pub points: [usize; 3],
-    /// Processes per direction; 0 where PETSc has yet to decide (before set-up).
+    /// Processes per direction; 0 where they are yet to be decided.
     pub processes: [usize; 3],
     /// Stencil width: how deep the ghost region of local vectors is.
     pub width: usize,
@@ -320,7 +320,7 @@ impl<'p> Dm<'p> {
         self.set_up.get()
     }
 
-    /// The grid's sizes, once set up.
+    /// The grid's sizes, once set up or its layout decided.
     pub fn info(&self) -> Result<DaInfo> {
         let mut dim: PetscInt = 0;
         let (mut mx, mut my, mut mz) = (0 as PetscInt, 0 as PetscInt, 0 as PetscInt);
