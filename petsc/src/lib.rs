@@ -23,6 +23,7 @@
 #![deny(clippy::cast_possible_truncation, clippy::cast_possible_wrap, clippy::cast_sign_loss)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod buffer;
 mod dm;
 mod error;
 mod ghost;
@@ -46,6 +47,7 @@ use mpi::raw::AsRaw;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use petsc_sys as sys;
 
+pub use buffer::Buffer;
 pub use dm::{Boundary, DaInfo, Dm, GridArray, GridView, GridViewMut, Patch, StencilType};
 pub use error::{Error, ErrorKind, Result};
 pub use ghost::{BoxLayout, FaceExchange, Faces, GhostExchange};
@@ -187,25 +189,6 @@ pub fn filled_vec<T: Clone>(n: usize, value: T, what: &str) -> Result<Vec<T>> {
         .map_err(|_| Error::usage(format!("out of memory ({} bytes for {what})", n * std::mem::size_of::<T>())))?;
     v.resize(n, value);
     Ok(v)
-}
-
-/// `n` zeros, or an error saying "out of memory" as [`filled_vec`]'s. The
-/// memory comes zeroed from the system and is touched by its first use, not
-/// here: for a grid-sized buffer, one pass over memory less.
-pub fn zeroed_vec(n: usize, what: &str) -> Result<Vec<f64>> {
-    let oom = || Error::usage(format!("out of memory ({} bytes for {what})", n.saturating_mul(8)));
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let layout = std::alloc::Layout::array::<f64>(n).map_err(|_| oom())?;
-    // SAFETY: a layout of non-zero size.
-    let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<f64>();
-    if p.is_null() {
-        return Err(oom());
-    }
-    // SAFETY: allocated by the global allocator with the layout of n f64s
-    // (capacity n), every byte zero, which is 0.0.
-    Ok(unsafe { Vec::from_raw_parts(p, n, n) })
 }
 
 /// Flushes C's stdio buffers (PETSc's output), then aborts the job of

@@ -20,7 +20,7 @@ pub mod events;
 pub mod kernels;
 mod plan;
 
-use petsc::{Dm, Error, GhostExchange, PcType, Petsc, Preconditioner, Result, Vector};
+use petsc::{Buffer, Dm, Error, GhostExchange, PcType, Petsc, Preconditioner, Result, Vector};
 
 use crate::config::Dirichlet;
 use crate::option::{Default, Kind, Opt};
@@ -166,10 +166,10 @@ struct Level<'p> {
     exchange: GhostExchange<'p>,
     events: LevelEvents<'p>,
     /// The correction this level solves for, over the ghosted patch.
-    u: Vec<f64>,
+    u: Buffer,
     /// Its right-hand side; empty on the finest level, whose right-hand
     /// side is the preconditioner's input.
-    f: Vec<f64>,
+    f: Buffer,
     scratch: Scratch,
 }
 
@@ -210,8 +210,8 @@ impl<'p> Level<'p> {
             k: Coefficients::new(layout.dim, layout.points, omega),
             exchange,
             events,
-            u: petsc::zeroed_vec(n, "a multigrid level")?,
-            f: petsc::zeroed_vec(if has_f { n } else { 0 }, "a multigrid level")?,
+            u: Buffer::zeroed(n, "a multigrid level")?,
+            f: Buffer::zeroed(if has_f { n } else { 0 }, "a multigrid level")?,
             scratch: Scratch::new(&layout, None),
         })
     }
