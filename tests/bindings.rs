@@ -98,6 +98,11 @@ fn mpi_dmda_views() {
         }
         let total: f64 = (0..4).flat_map(|k| (0..5).flat_map(move |j| (0..7).map(move |i| tag(i, j, k)))).sum();
         assert_eq!(g.norm(NormType::One).unwrap(), total);
+        // Gathered on rank 0 in natural order (x fastest), nothing elsewhere.
+        let natural: Vec<f64> =
+            (0..4).flat_map(|k| (0..5).flat_map(move |j| (0..7).map(move |i| tag(i, j, k)))).collect();
+        let gathered = da.gather_natural(&g).unwrap();
+        assert_eq!(gathered, if petsc.rank() == 0 { natural } else { Vec::new() });
         let mut l = da.local_vector().unwrap();
         da.global_to_local(&g, &mut l).unwrap();
         let ghosted = da.view::<Ix3>(&l).unwrap();
@@ -181,8 +186,22 @@ fn mpi_layouts_are_decided_as_petsc_decides() {
                     (info.processes, da.ownership().unwrap(), patches, da.vector_sizes().unwrap())
                 };
                 assert_eq!(layout(&ours), layout(&theirs), "{case}");
-                let v = ours.global_vector().unwrap();
+                let mut v = ours.global_vector().unwrap();
                 assert_eq!(v.local_size().unwrap(), theirs.corners().unwrap().len(), "{case}");
+                // Gathered in natural order from the layout alone.
+                {
+                    let mut view = ours.view_mut::<Ix3>(&mut v).unwrap();
+                    let o = view.patch().start;
+                    for ((k, j, i), x) in view.array_mut().indexed_iter_mut() {
+                        *x = tag(o[0] + i, o[1] + j, o[2] + k);
+                    }
+                }
+                let p = ours.info().unwrap().points;
+                let natural: Vec<f64> =
+                    (0..p[2]).flat_map(|k| (0..p[1]).flat_map(move |j| (0..p[0]).map(move |i| tag(i, j, k)))).collect();
+                let gathered = ours.gather_natural(&v).unwrap();
+                assert_eq!(gathered, if petsc.rank() == 0 { natural } else { Vec::new() }, "{case}");
+                assert!(!ours.is_set_up(), "{case}");
                 // Set up later, it keeps the layout decided.
                 ours.set_up().unwrap();
                 assert_eq!(layout(&ours), layout(&theirs), "{case}: set up");

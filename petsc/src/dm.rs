@@ -98,8 +98,8 @@ impl Patch {
 /// Once its layout is decided ([`Dm::decide_layout`]) a DMDA serves its
 /// patches, its vectors and ghost exchanges without being set up: the
 /// set-up, which indexes every point of the grid, is left to what needs
-/// PETSc's own machinery (natural ordering, loading, DMDA matrices and
-/// local vectors), and happens there, collectively, the first time.
+/// PETSc's own machinery (loading, DMDA matrices and local vectors,
+/// coordinates), and happens there, collectively, the first time.
 pub struct Dm<'p> {
     raw: sys::DM,
     /// 2 or 3, fixed at creation (kept to spare the views a query).
@@ -525,39 +525,55 @@ impl<'p> Dm<'p> {
     }
 
     /// Collects a global vector on rank 0 in the grid's natural order (x
-    /// fastest, then y, then z): every value there, none elsewhere. Collective.
+    /// fastest, then y, then z): every value there, none elsewhere. From
+    /// the layout, so the grid need not be set up: each rank's box is
+    /// gathered as it is stored, then put in place line by line. Collective.
     pub fn gather_natural(&self, global: &Vector) -> Result<Vec<f64>> {
-        self.set_up()?;
-        let mut natural = ptr::null_mut();
-        // SAFETY: valid DM, out-pointer.
-        check(unsafe { sys::DMDACreateNaturalVector(self.raw, &mut natural) })?;
-        let natural = Vector::from_raw(natural);
-        // SAFETY: valid DM and vectors of its layouts.
-        check(unsafe { sys::DMDAGlobalToNaturalBegin(self.raw, global.raw(), sys::INSERT_VALUES, natural.raw()) })?;
-        // SAFETY: as above, after Begin.
-        check(unsafe { sys::DMDAGlobalToNaturalEnd(self.raw, global.raw(), sys::INSERT_VALUES, natural.raw()) })?;
-        let (mut scatter, mut on_zero) = (ptr::null_mut(), ptr::null_mut());
-        // SAFETY: valid Vec, out-pointers; the scatter is destroyed below.
-        check(unsafe { sys::VecScatterCreateToZero(natural.raw(), &mut scatter, &mut on_zero) })?;
-        let on_zero = Vector::from_raw(on_zero);
-        let forward = || -> Result<()> {
-            // SAFETY: the scatter was made for these two vectors.
-            check(unsafe {
-                sys::VecScatterBegin(scatter, natural.raw(), on_zero.raw(), sys::INSERT_VALUES, sys::SCATTER_FORWARD)
-            })?;
-            // SAFETY: as above, after Begin.
-            check(unsafe {
-                sys::VecScatterEnd(scatter, natural.raw(), on_zero.raw(), sys::INSERT_VALUES, sys::SCATTER_FORWARD)
-            })
+        let (layout, rank) = (self.box_layout()?, self.rank()?);
+        let ranks: usize = [0, 1, 2].map(|d| layout.owned[d].len()).iter().product();
+        let boxes: Vec<Patch> = (0..ranks).map(|r| layout.patch(r, false)).collect();
+        // MPI counts and displacements are C ints.
+        let int = |n: usize| i32::try_from(n).map_err(|_| Error::usage("the gathered field exceeds MPI's counts"));
+        let counts = boxes.iter().map(|p| int(p.len())).collect::<Result<Vec<i32>>>()?;
+        let offsets: Vec<usize> = boxes.iter().scan(0, |at, p| Some(std::mem::replace(at, *at + p.len()))).collect();
+        let starts = offsets.iter().map(|&n| int(n)).collect::<Result<Vec<i32>>>()?;
+        let total = boxes.iter().map(Patch::len).sum();
+        let mut received = crate::filled_vec(if rank == 0 { total } else { 0 }, 0.0, "the gathered field")?;
+        let mine = global.read()?;
+        if mine.len() != boxes[rank].len() {
+            return Err(Error::usage(format!("a vector of {} local entries does not belong to this DMDA", mine.len())));
+        }
+        // SAFETY: this rank's values and, on rank 0, room for every rank's
+        // (counts and displacements from the same layout on every rank).
+        let rc = unsafe {
+            mpi::ffi::MPI_Gatherv(
+                mine.as_ptr().cast(),
+                counts[rank],
+                mpi::ffi::RSMPI_DOUBLE,
+                received.as_mut_ptr().cast(),
+                counts.as_ptr(),
+                starts.as_ptr(),
+                mpi::ffi::RSMPI_DOUBLE,
+                0,
+                self.comm()?,
+            )
         };
-        let moved = forward();
-        // SAFETY: created above, destroyed once, on every rank alike.
-        report_drop_error("VecScatterDestroy", check(unsafe { sys::VecScatterDestroy(&mut scatter) }));
-        moved?;
-        let values = on_zero.read()?;
-        let mut gathered = crate::filled_vec(values.len(), 0.0, "the gathered field")?;
-        gathered.copy_from_slice(&values);
-        Ok(gathered)
+        if rc != 0 {
+            return Err(Error::mpi("MPI_Gatherv", rc));
+        }
+        if rank != 0 {
+            return Ok(Vec::new());
+        }
+        let whole = Patch { start: [0; 3], size: layout.points };
+        let mut natural = crate::filled_vec(total, 0.0, "the gathered field")?;
+        for (part, &from) in boxes.iter().zip(&offsets).filter(|(part, _)| !part.is_empty()) {
+            let (s, n) = (part.start, part.size);
+            for (line, values) in received[from..from + part.len()].chunks_exact(n[0]).enumerate() {
+                let at = whole.offset([s[0], s[1] + line % n[1], s[2] + line / n[1]]);
+                natural[at..at + n[0]].copy_from_slice(values);
+            }
+        }
+        Ok(natural)
     }
 
     /// The patch a vector of this DM holds: owned points for a global vector,

@@ -108,7 +108,7 @@ impl<'p> Dm<'p> {
         Ok(self.box_layout()?.patch(self.rank()?, ghosted))
     }
 
-    fn rank(&self) -> Result<usize> {
+    pub(crate) fn rank(&self) -> Result<usize> {
         let mut rank = 0;
         // SAFETY: valid communicator, out-pointer.
         let rc = unsafe { mpi::ffi::MPI_Comm_rank(self.comm()?, &mut rank) };

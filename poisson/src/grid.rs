@@ -98,8 +98,9 @@ impl<'p> Grid<'p> {
 /// solver but the fast path, since PETSc's solvers take the grid and make
 /// their work vectors from it, and for any viewer, since PETSc writes a
 /// DMDA's vectors in the grid's natural order (`-dm_view` shows the set-up
-/// itself). The fast path needs only the layout; a record, a picture or a
-/// reference solution sets the grid up when it comes to it.
+/// itself). The fast path needs only the layout (records and pictures
+/// gather from it too); a reference solution, read through PETSc's DMDA
+/// loader, sets the grid up when it comes to it.
 fn needs_set_up(petsc: &Petsc) -> Result<bool> {
     if petsc.option_string("-pc_type")?.as_deref() != Some(Gmg::NAME) {
         return Ok(true);
