@@ -123,6 +123,16 @@ pub struct DaInfo {
     pub width: usize,
 }
 
+/// What `DMDAGetInfo` gives, unconverted.
+struct RawInfo {
+    dim: PetscInt,
+    points: [PetscInt; 3],
+    processes: [PetscInt; 3],
+    dof: PetscInt,
+    width: PetscInt,
+    boundary: [sys::DMBoundaryType; 3],
+}
+
 /// How a DMDA is to be created: what `DMDACreate2d` and `DMDACreate3d`
 /// take, per direction (x, y[, z]).
 struct DaSpec<'o, const D: usize> {
@@ -320,95 +330,60 @@ impl<'p> Dm<'p> {
         self.set_up.get()
     }
 
-    /// The grid's sizes, once set up or its layout decided.
-    pub fn info(&self) -> Result<DaInfo> {
-        let mut dim: PetscInt = 0;
-        let (mut mx, mut my, mut mz) = (0 as PetscInt, 0 as PetscInt, 0 as PetscInt);
-        let (mut px, mut py, mut pz) = (0 as PetscInt, 0 as PetscInt, 0 as PetscInt);
-        let mut width: PetscInt = 0;
-        // SAFETY: valid DMDA; unwanted outputs are null.
+    /// Everything `DMDAGetInfo` tells, as PETSc gives it.
+    fn raw_info(&self) -> Result<RawInfo> {
+        let none = sys::DM_BOUNDARY_NONE;
+        let mut r = RawInfo { dim: 0, points: [0; 3], processes: [0; 3], dof: 0, width: 0, boundary: [none; 3] };
+        let ([mx, my, mz], [px, py, pz]) = (&mut r.points, &mut r.processes);
+        let [bx, by, bz] = &mut r.boundary;
+        // SAFETY: valid DMDA, out-pointers; the stencil type is not wanted.
         check(unsafe {
             sys::DMDAGetInfo(
                 self.raw,
-                &mut dim,
-                &mut mx,
-                &mut my,
-                &mut mz,
-                &mut px,
-                &mut py,
-                &mut pz,
-                ptr::null_mut(),
-                &mut width,
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        })?;
-        let dim = to_usize(dim, "a DMDA's dimension")?;
-        let one_beyond = |d: usize, v: PetscInt| if d < dim { to_usize(v, "a DMDA's size") } else { Ok(1) };
-        // PETSC_DECIDE (negative) until set up.
-        let decided = |d: usize, v: PetscInt| if d < dim { usize::try_from(v).unwrap_or(0) } else { 1 };
-        Ok(DaInfo {
-            dim,
-            points: [one_beyond(0, mx)?, one_beyond(1, my)?, one_beyond(2, mz)?],
-            processes: [decided(0, px), decided(1, py), decided(2, pz)],
-            width: to_usize(width, "a DMDA's stencil width")?,
-        })
-    }
-
-    /// Whether the grid ends at its edges in every direction (no periodic,
-    /// mirrored or ghosted boundary).
-    pub(crate) fn ends_at_edges(&self) -> Result<bool> {
-        let mut b = [sys::DM_BOUNDARY_NONE; 3];
-        let [bx, by, bz] = &mut b;
-        // SAFETY: valid DMDA; unwanted outputs are null.
-        check(unsafe {
-            sys::DMDAGetInfo(
-                self.raw,
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
+                &mut r.dim,
+                mx,
+                my,
+                mz,
+                px,
+                py,
+                pz,
+                &mut r.dof,
+                &mut r.width,
                 bx,
                 by,
                 bz,
                 ptr::null_mut(),
             )
         })?;
-        Ok(b.iter().all(|&b| b == sys::DM_BOUNDARY_NONE))
+        Ok(r)
+    }
+
+    /// The grid's sizes, once set up or its layout decided.
+    pub fn info(&self) -> Result<DaInfo> {
+        let r = self.raw_info()?;
+        let dim = to_usize(r.dim, "a DMDA's dimension")?;
+        let one_beyond = |d: usize| if d < dim { to_usize(r.points[d], "a DMDA's size") } else { Ok(1) };
+        // PETSC_DECIDE (negative) until decided.
+        let decided = |d: usize| if d < dim { usize::try_from(r.processes[d]).unwrap_or(0) } else { 1 };
+        Ok(DaInfo {
+            dim,
+            points: [one_beyond(0)?, one_beyond(1)?, one_beyond(2)?],
+            processes: [decided(0), decided(1), decided(2)],
+            width: to_usize(r.width, "a DMDA's stencil width")?,
+        })
+    }
+
+    /// Whether the grid ends at its edges in every direction (no periodic,
+    /// mirrored or ghosted boundary).
+    pub(crate) fn ends_at_edges(&self) -> Result<bool> {
+        Ok(self.raw_info()?.boundary.iter().all(|&b| b == sys::DM_BOUNDARY_NONE))
     }
 
     /// The local and global sizes of this DMDA's global vectors (points
     /// times values per point), known without making one (whose memory
     /// would be touched).
     pub fn vector_sizes(&self) -> Result<(usize, usize)> {
-        let mut dof: PetscInt = 0;
-        // SAFETY: valid DMDA; unwanted outputs are null.
-        check(unsafe {
-            sys::DMDAGetInfo(
-                self.raw,
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                &mut dof,
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        })?;
-        let dof = to_usize(dof, "a DMDA's values per point")?;
+        let dof = to_usize(self.raw_info()?.dof, "a DMDA's values per point")?;
         let points: usize = self.info()?.points.iter().product();
         Ok((dof * self.corners()?.len(), dof * points))
     }
