@@ -90,6 +90,9 @@ fi
 
 csv2=$out/gmg-2d-4097/compare.csv csv3=$out/gmg-3d-257/compare.csv
 solve_2d=$(column "$csv2" solver_s) solve_3d=$(column "$csv3" solver_s)
+# The F-cycle alone (KSPSolve, the same median run), as HPGMG times its
+# solves: without the set-up.
+cycle_2d=$(column "$csv2" ksp_solve_s) cycle_3d=$(column "$csv3" ksp_solve_s)
 triad=$(column "$csv2" stream_bytes_per_s)
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.1f", n / t / 1e6; else printf "-" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else printf "-" }'; }
@@ -101,6 +104,8 @@ or_dash() { if [[ -n $1 ]]; then printf '%.3f s' "$1"; else printf -- '-'; fi; }
   echo "| scipy DST-I, 4097², 2 workers (best of 3) | $(or_dash "$dst_s") | $(rate 16785409 "$dst_s") | $(ratio "$dst_s" "$solve_2d") |"
   echo "| poisson gmg, 257³, Solver stage (median of 3) | $(or_dash "$solve_3d") | $(rate 16974593 "$solve_3d") | 1 |"
   echo "| HPGMG-FV, 256³, one F-cycle solve (median of $(wc -l <"$out/hpgmg-solves.txt" 2>/dev/null || echo 0)) | $(or_dash "$hpgmg_s") | $(rate 16777216 "$hpgmg_s") | $(ratio "$(rate 16974593 "$solve_3d")" "$(rate 16777216 "$hpgmg_s")") (DOF/s) |"
+  echo "| poisson gmg, 4097², the F-cycle alone (KSPSolve, same run) | $(or_dash "$cycle_2d") | $(rate 16785409 "$cycle_2d") | |"
+  echo "| poisson gmg, 257³, the F-cycle alone (KSPSolve, same run) | $(or_dash "$cycle_3d") | $(rate 16974593 "$cycle_3d") | $(ratio "$(rate 16974593 "$cycle_3d")" "$(rate 16777216 "$hpgmg_s")") (DOF/s, against HPGMG-FV) |"
   echo "| poisson gmg, 4097², whole run (wall, median of 3) | $(or_dash "$wall_2d") | | $(ratio "$wall_2d" "$solve_2d") |"
   echo "| poisson gmg, 257³, whole run (wall, median of 3) | $(or_dash "$wall_3d") | | $(ratio "$wall_3d" "$solve_3d") |"
   echo
