@@ -282,14 +282,8 @@ impl<'p> Dm<'p> {
             return Ok(());
         }
         let info = self.info()?;
-        let mut size = 0;
-        // SAFETY: valid communicator, out-pointer.
-        let rc = unsafe { mpi::ffi::MPI_Comm_size(self.comm()?, &mut size) };
-        if rc != 0 {
-            return Err(Error::mpi("MPI_Comm_size", rc));
-        }
-        let size = to_usize(size, "the number of processes")?;
-        let processes = partition::process_grid(info.dim, info.points, info.processes, size).map_err(Error::usage)?;
+        let processes =
+            partition::process_grid(info.dim, info.points, info.processes, self.size()?).map_err(Error::usage)?;
         let axes = ["x", "y", "z"];
         let mut owned: [Vec<PetscInt>; 3] = Default::default();
         for d in 0..3 {

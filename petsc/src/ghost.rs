@@ -117,6 +117,17 @@ impl<'p> Dm<'p> {
         }
         to_usize(rank, "a rank")
     }
+
+    /// The number of processes sharing the grid.
+    pub(crate) fn size(&self) -> Result<usize> {
+        let mut size = 0;
+        // SAFETY: valid communicator, out-pointer.
+        let rc = unsafe { mpi::ffi::MPI_Comm_size(self.comm()?, &mut size) };
+        if rc != 0 {
+            return Err(Error::mpi("MPI_Comm_size", rc));
+        }
+        to_usize(size, "the number of processes")
+    }
 }
 
 /// The process row along d owning index n, per direction.

@@ -478,6 +478,12 @@ fn cubic_taps(n: usize, m: usize) -> ([(usize, f64); 4], usize) {
     }
 }
 
+/// The cubic through four equally spaced values, halfway between the
+/// middle two: the four-point formula away from the boundary.
+fn midpoint(w: [f64; 4]) -> f64 {
+    (9.0 * (w[1] + w[2]) - w[0] - w[3]) / 16.0
+}
+
 /// Cubic interpolation of the coarse array `uc` onto the fine level's owned
 /// interior, stored in `u`: full multigrid's step up, whose accuracy bounds
 /// the F-cycle's (linear interpolation leaves an error of the order of the
@@ -515,7 +521,7 @@ pub fn interpolate_cubic(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &m
                 if n % 2 == 0 {
                     cr[c]
                 } else if n / 2 >= 1 && n / 2 + 3 <= m[0] {
-                    (9.0 * (cr[c] + cr[c + 1]) - cr[c - 1] - cr[c + 2]) / 16.0
+                    midpoint([cr[c - 1], cr[c], cr[c + 1], cr[c + 2]])
                 } else {
                     let (taps, k) = cubic_taps(n, m[0]);
                     taps[..k].iter().map(|&(t, w)| w * cr[t - g0]).sum()
@@ -533,7 +539,7 @@ pub fn interpolate_cubic(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &m
             if pairs > 0 {
                 for (pair, w) in middle.chunks_exact_mut(2).zip(cr[first - g0 - 1..].windows(4)) {
                     pair[0] = w[1];
-                    pair[1] = (9.0 * (w[1] + w[2]) - w[0] - w[3]) / 16.0;
+                    pair[1] = midpoint([w[0], w[1], w[2], w[3]]);
                 }
             }
             let done = ix.start + head.len() + middle.len();
