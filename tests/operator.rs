@@ -78,10 +78,15 @@ fn mpi_products() {
                 let mut b = y_assembled.duplicate().unwrap();
                 b.copy_from(&y_assembled).unwrap();
                 b.axpy(0.01, &x).unwrap();
-                let (fused, formed) = (free.residual_norm(&x, &b).unwrap(), assembled.residual_norm(&x, &b).unwrap());
+                let ([fused, fused_b], [formed, formed_b]) =
+                    (free.residual_norms(&x, &b).unwrap(), assembled.residual_norms(&x, &b).unwrap());
                 let expected = 0.01 * x.norm(NormType::Two).unwrap();
                 assert!((fused - formed).abs() <= 1e-12 * formed, "{dim}-D {dirichlet:?}: {fused:e} vs {formed:e}");
                 assert!((formed - expected).abs() <= 1e-9 * expected, "{dim}-D {dirichlet:?}: {formed:e}");
+                // ||b|| beside it, from the same pass and from VecNorm.
+                let b_norm = b.norm(NormType::Two).unwrap();
+                assert!((fused_b - b_norm).abs() <= 1e-12 * b_norm, "{dim}-D {dirichlet:?}: {fused_b:e} vs {b_norm:e}");
+                assert_eq!(formed_b, b_norm);
                 y_free.axpy(-1.0, &y_assembled).unwrap();
                 let diff = y_free.norm(NormType::Infinity).unwrap();
                 assert!(diff <= 1e-14 * scale, "{dim}-D {dirichlet:?}: products differ by {diff:e} of {scale:e}");

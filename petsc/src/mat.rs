@@ -34,9 +34,10 @@ pub trait ShellOperator {
         false
     }
 
-    /// The squares of b - A x summed over this rank's rows, for operators
-    /// that can without forming the residual (see [`Mat::residual_norm`]).
-    fn residual_squares(&mut self, _x: &Vector, _b: &Vector) -> Option<Result<f64>> {
+    /// The squares of b - A x and of b summed over this rank's rows, for
+    /// operators that can without forming the residual (see
+    /// [`Mat::residual_norms`]).
+    fn residual_squares(&mut self, _x: &Vector, _b: &Vector) -> Option<Result<[f64; 2]>> {
         None
     }
 }
@@ -144,33 +145,34 @@ impl<'a> Mat<'a> {
         check(unsafe { sys::MatMult(self.raw, x.raw(), y.raw()) })
     }
 
-    /// ||b - A x||₂. A shell operator that can sums it in one pass over x
-    /// and b; otherwise the residual is formed in a new vector. Collective.
-    pub fn residual_norm(&self, x: &Vector, b: &Vector) -> Result<PetscReal> {
+    /// ||b - A x||₂ and ||b||₂. A shell operator that can sums both in
+    /// one pass over x and b; otherwise the residual is formed in a new
+    /// vector. Collective.
+    pub fn residual_norms(&self, x: &Vector, b: &Vector) -> Result<[PetscReal; 2]> {
         if self.is_shell() {
             // SAFETY: a shell made by Mat::shell, not in one of its callbacks.
             let op = unsafe { operator(self.raw) }?;
             if let Some(local) = op.residual_squares(x, b) {
-                let (local, mut sum): (f64, f64) = (local?, 0.0);
+                let (local, mut sums): ([f64; 2], [f64; 2]) = (local?, [0.0; 2]);
                 let mut comm = sys::MPI_Comm(ptr::null_mut());
                 // SAFETY: valid Mat, out-pointer.
                 check(unsafe { sys::PetscObjectGetComm(self.raw as sys::PetscObject, &mut comm) })?;
-                let (sent, received) = ((&local as *const f64).cast(), (&mut sum as *mut f64).cast());
-                // SAFETY: one double in, one out, on the matrix's communicator.
+                let (sent, received) = (local.as_ptr().cast(), sums.as_mut_ptr().cast());
+                // SAFETY: two doubles in, two out, on the matrix's communicator.
                 let rc = unsafe {
                     let (double, add) = (mpi::ffi::RSMPI_DOUBLE, mpi::ffi::RSMPI_SUM);
-                    mpi::ffi::MPI_Allreduce(sent, received, 1, double, add, comm)
+                    mpi::ffi::MPI_Allreduce(sent, received, 2, double, add, comm)
                 };
                 if rc != 0 {
                     return Err(Error::mpi("MPI_Allreduce", rc));
                 }
-                return Ok(sum.sqrt());
+                return Ok(sums.map(f64::sqrt));
             }
         }
         let mut r = b.duplicate()?;
         self.mult(x, &mut r)?;
         r.axpy(-1.0, b)?;
-        r.norm(crate::NormType::Two)
+        Ok([r.norm(crate::NormType::Two)?, b.norm(crate::NormType::Two)?])
     }
 
     /// Tells PETSc (and the preconditioners that ask) the matrix is symmetric.

@@ -92,13 +92,13 @@ impl Stencil {
         self.rows(faces, x, ghosts, &mut InPlace(y));
     }
 
-    /// The squares of b - A x summed over the owned nodes, in one pass and
-    /// without a vector for the residual (which would be a grid's worth of
-    /// fresh memory to fault in); arguments as [`Stencil::apply`]'s.
-    pub fn residual_squares(&self, faces: &Faces, x: &[f64], ghosts: &[f64], b: &[f64]) -> f64 {
-        let mut sum = Residual { b, line: vec![0.0; faces.owned().size[0]], sum: 0.0 };
+    /// The squares of b - A x and of b summed over the owned nodes, in one
+    /// pass and without a vector for the residual (which would be a grid's
+    /// worth of fresh memory to fault in); arguments as [`Stencil::apply`]'s.
+    pub fn residual_squares(&self, faces: &Faces, x: &[f64], ghosts: &[f64], b: &[f64]) -> [f64; 2] {
+        let mut sum = Residual { b, line: vec![0.0; faces.owned().size[0]], sums: [0.0; 2] };
         self.rows(faces, x, ghosts, &mut sum);
-        sum.sum
+        sum.sums
     }
 
     /// A x over the owned nodes, a grid line at a time into `lines`.
@@ -236,11 +236,11 @@ impl Lines for InPlace<'_> {
     fn done(&mut self, _row: usize) {}
 }
 
-/// Into a line of scratch, whose (b - A x)² are summed.
+/// Into a line of scratch, whose (b - A x)² are summed, and b² beside them.
 struct Residual<'b> {
     b: &'b [f64],
     line: Vec<f64>,
-    sum: f64,
+    sums: [f64; 2],
 }
 
 impl Lines for Residual<'_> {
@@ -249,8 +249,26 @@ impl Lines for Residual<'_> {
     }
 
     fn done(&mut self, row: usize) {
+        const LANES: usize = 4;
         let b = &self.b[row..row + self.line.len()];
-        self.sum += b.iter().zip(&self.line).map(|(b, ax)| (b - ax) * (b - ax)).sum::<f64>();
+        // Partial sums in lanes, so that each addition need not wait for
+        // the one before (and the loop vectorizes).
+        let mut lanes = [[0.0; LANES]; 2];
+        let (b, ax) = (b.chunks_exact(LANES), self.line.chunks_exact(LANES));
+        let rest = b.remainder().iter().zip(ax.remainder()).enumerate();
+        for (b, ax) in b.zip(ax) {
+            for i in 0..LANES {
+                lanes[0][i] += (b[i] - ax[i]) * (b[i] - ax[i]);
+                lanes[1][i] += b[i] * b[i];
+            }
+        }
+        for (i, (b, ax)) in rest {
+            lanes[0][i] += (b - ax) * (b - ax);
+            lanes[1][i] += b * b;
+        }
+        for (sum, lanes) in self.sums.iter_mut().zip(lanes) {
+            *sum += lanes.iter().sum::<f64>();
+        }
     }
 }
 
@@ -284,7 +302,7 @@ impl ShellOperator for MatrixFree<'_, '_> {
         true
     }
 
-    fn residual_squares(&mut self, x: &Vector, b: &Vector) -> Option<Result<f64>> {
+    fn residual_squares(&mut self, x: &Vector, b: &Vector) -> Option<Result<[f64; 2]>> {
         let mut sum = || {
             let x = x.read()?;
             self.exchange.gather(&x, &mut self.ghosts)?;

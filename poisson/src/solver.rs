@@ -6,7 +6,7 @@ use crate::config::Dirichlet;
 use crate::grid::Grid;
 use crate::multigrid;
 use crate::option::{Default, Kind, Opt};
-use petsc::{ConvergedReason, Error, Ksp, Mat, NormType, PcType, Petsc, PetscReal, Result, Vector};
+use petsc::{ConvergedReason, Error, Ksp, Mat, PcType, Petsc, PetscReal, Result, Vector};
 
 /// What a solve did, for the report.
 #[derive(Clone, Debug)]
@@ -138,8 +138,7 @@ pub fn solve(ksp: &mut Ksp, b: &Vector, x: &mut Vector) -> Result<()> {
 /// What the solve did, with the true residual ||b - A x|| / ||b|| measured
 /// here (after the solve, so it is not part of the solver's time).
 pub fn report(ksp: &mut Ksp, a: &Mat, b: &Vector, x: &Vector) -> Result<SolveReport> {
-    let r_norm = a.residual_norm(x, b)?;
-    let b_norm = b.norm(NormType::Two)?;
+    let [r_norm, b_norm] = a.residual_norms(x, b)?;
     let (rtol, _, _, max_iterations) = ksp.tolerances()?;
     Ok(SolveReport {
         ksp_type: ksp.ksp_type()?,
