@@ -109,26 +109,28 @@ impl<'p> Dm<'p> {
     }
 
     pub(crate) fn rank(&self) -> Result<usize> {
-        let mut rank = 0;
-        // SAFETY: valid communicator, out-pointer.
-        let rc = unsafe { mpi::ffi::MPI_Comm_rank(self.comm()?, &mut rank) };
-        if rc != 0 {
-            return Err(Error::mpi("MPI_Comm_rank", rc));
-        }
-        to_usize(rank, "a rank")
+        self.ask_comm(mpi::ffi::MPI_Comm_rank, "MPI_Comm_rank", "a rank")
     }
 
     /// The number of processes sharing the grid.
     pub(crate) fn size(&self) -> Result<usize> {
-        let mut size = 0;
+        self.ask_comm(mpi::ffi::MPI_Comm_size, "MPI_Comm_size", "the number of processes")
+    }
+
+    /// The integer that MPI's `query` (`name`) gives for the grid's communicator.
+    fn ask_comm(&self, query: CommQuery, name: &str, what: &str) -> Result<usize> {
+        let mut value = 0;
         // SAFETY: valid communicator, out-pointer.
-        let rc = unsafe { mpi::ffi::MPI_Comm_size(self.comm()?, &mut size) };
+        let rc = unsafe { query(self.comm()?, &mut value) };
         if rc != 0 {
-            return Err(Error::mpi("MPI_Comm_size", rc));
+            return Err(Error::mpi(name, rc));
         }
-        to_usize(size, "the number of processes")
+        to_usize(value, what)
     }
 }
+
+/// MPI_Comm_rank or MPI_Comm_size.
+type CommQuery = unsafe extern "C" fn(sys::MPI_Comm, *mut std::ffi::c_int) -> std::ffi::c_int;
 
 /// The process row along d owning index n, per direction.
 fn owner(layout: &BoxLayout, starts: &[Vec<usize>; 3], n: [usize; 3]) -> usize {

@@ -254,18 +254,16 @@ impl Lines for Residual<'_> {
         // Partial sums in lanes, so that each addition need not wait for
         // the one before (and the loop vectorizes).
         let mut lanes = [[0.0; LANES]; 2];
+        let mut add = |i: usize, b: f64, ax: f64| {
+            lanes[0][i] += (b - ax) * (b - ax);
+            lanes[1][i] += b * b;
+        };
         let (b, ax) = (b.chunks_exact(LANES), self.line.chunks_exact(LANES));
         let rest = b.remainder().iter().zip(ax.remainder()).enumerate();
         for (b, ax) in b.zip(ax) {
-            for i in 0..LANES {
-                lanes[0][i] += (b[i] - ax[i]) * (b[i] - ax[i]);
-                lanes[1][i] += b[i] * b[i];
-            }
+            (0..LANES).for_each(|i| add(i, b[i], ax[i]));
         }
-        for (i, (b, ax)) in rest {
-            lanes[0][i] += (b - ax) * (b - ax);
-            lanes[1][i] += b * b;
-        }
+        rest.for_each(|(i, (b, ax))| add(i, *b, *ax));
         for (sum, lanes) in self.sums.iter_mut().zip(lanes) {
             *sum += lanes.iter().sum::<f64>();
         }
