@@ -64,8 +64,10 @@ pub struct Options {
     pub max_levels: usize,
     pub smooth_down: usize,
     pub smooth_up: usize,
-    /// V-cycles per level below the finest in the full-multigrid cycle.
+    /// V-cycles per level below the finest in the full-multigrid cycle, on
+    /// levels larger than [`SMALL_LEVEL`] and on the others.
     pub fmg_cycles: usize,
+    pub small_level_cycles: usize,
     /// V-cycles on the finest level in the full-multigrid cycle.
     pub finest_cycles: usize,
     /// The sweeps' over-relaxation.
@@ -97,14 +99,19 @@ pub const SMOOTH_UP: Opt = Opt::integer("-pc_gmg_smooth_up", Default::Value(1), 
 // In 3-D with omega 1.3, two cycles on every level below the finest and
 // one on it leave 0.072 to 0.086 from 33^3 to 257^3, for 40 % less work
 // than two on the finest (0.002 to 0.014); one cycle per level leaves
-// 0.12 at 33^3.
+// 0.12 at 33^3 but 0.082 at 129^3 and 0.078 at 257^3. So two go where
+// they cost little, on levels of at most 33^3 points, and one above.
 pub const FMG_CYCLES: Opt = Opt::integer(
     "-pc_gmg_fmg_cycles",
-    Default::PerDim(COARSER_CYCLES),
+    Default::Derived("1; in 3-D 2 on levels of at most 33^3 points"),
     1,
     "V-cycles per level below the finest in the F-cycle",
 );
-const COARSER_CYCLES: [i64; 2] = [1, 2];
+/// The F-cycle's V-cycles on small levels below the finest, in 2-D and 3-D,
+/// unless -pc_gmg_fmg_cycles says otherwise; larger levels get one.
+const SMALL_LEVEL_CYCLES: [usize; 2] = [1, 2];
+/// Levels with at most this many points per direction are small.
+pub const SMALL_LEVEL: usize = 33;
 pub const FMG_FINEST_CYCLES: Opt =
     Opt::integer("-pc_gmg_fmg_finest_cycles", Default::Value(1), 1, "V-cycles on the finest level in the F-cycle");
 pub const OMEGA: Opt = Opt::plain(
@@ -132,7 +139,8 @@ impl Options {
             max_levels: count(&LEVELS)?,
             smooth_down: count(&SMOOTH_DOWN)?,
             smooth_up: count(&SMOOTH_UP)?,
-            fmg_cycles: FMG_CYCLES.size(petsc)?.unwrap_or(COARSER_CYCLES[dim - 2] as usize),
+            fmg_cycles: FMG_CYCLES.size(petsc)?.unwrap_or(1),
+            small_level_cycles: FMG_CYCLES.size(petsc)?.unwrap_or(SMALL_LEVEL_CYCLES[dim - 2]),
             finest_cycles: count(&FMG_FINEST_CYCLES)?,
             omega: OMEGA.real(petsc)?.unwrap_or(omega),
         })
@@ -355,10 +363,17 @@ impl Preconditioner for Multigrid<'_> {
     fn describe(&self) -> String {
         let o = &self.options;
         let cycle = match o.cycle {
-            Cycle::Full => format!(
-                "full multigrid (F-cycle), {} V-cycle(s) per level, {} on the finest",
-                o.fmg_cycles, o.finest_cycles
-            ),
+            Cycle::Full => {
+                let small = if o.small_level_cycles == o.fmg_cycles {
+                    String::new()
+                } else {
+                    format!(" ({} on levels of at most {SMALL_LEVEL} points per direction)", o.small_level_cycles)
+                };
+                format!(
+                    "full multigrid (F-cycle), {} V-cycle(s) per level{small}, {} on the finest",
+                    o.fmg_cycles, o.finest_cycles
+                )
+            }
             Cycle::V => "V-cycle".to_string(),
         };
         let mut text = format!(
@@ -445,7 +460,13 @@ fn full(levels: &mut [Level], coarse: &mut Coarse, options: &Options, f: PatchVa
             interpolate_cubic(&below.layout, &below.u, &fine.layout, &mut fine.u, &mut fine.scratch);
             Ok(())
         })?;
-        let cycles = if l == n - 1 { options.finest_cycles } else { options.fmg_cycles };
+        let cycles = if l == n - 1 {
+            options.finest_cycles
+        } else if fine.layout.points.iter().all(|&p| p <= SMALL_LEVEL) {
+            options.small_level_cycles
+        } else {
+            options.fmg_cycles
+        };
         for _ in 0..cycles {
             v_cycle(&mut levels[..=l], coarse, options, finest_rhs(l))?;
         }
