@@ -65,8 +65,9 @@ pub struct Options {
     pub smooth_down: usize,
     pub smooth_up: usize,
     /// V-cycles per level below the finest in the full-multigrid cycle, on
-    /// levels larger than [`SMALL_LEVEL`] and on the others.
+    /// levels larger than [`SMALL_LEVEL`].
     pub fmg_cycles: usize,
+    /// The same on levels of at most [`SMALL_LEVEL`] points per direction.
     pub small_level_cycles: usize,
     /// V-cycles on the finest level in the full-multigrid cycle.
     pub finest_cycles: usize,
@@ -134,13 +135,14 @@ impl Options {
         let count = |option: &Opt| Ok(option.size(petsc)?.unwrap_or(usize::MAX));
         let cycle = if GMG_TYPE.choice(petsc)? == "full" { Cycle::Full } else { Cycle::V };
         let omega = if cycle == Cycle::Full { OMEGAS[dim - 2] } else { 1.0 };
+        let fmg_cycles = FMG_CYCLES.size(petsc)?;
         Ok(Options {
             cycle,
             max_levels: count(&LEVELS)?,
             smooth_down: count(&SMOOTH_DOWN)?,
             smooth_up: count(&SMOOTH_UP)?,
-            fmg_cycles: FMG_CYCLES.size(petsc)?.unwrap_or(1),
-            small_level_cycles: FMG_CYCLES.size(petsc)?.unwrap_or(SMALL_LEVEL_CYCLES[dim - 2]),
+            fmg_cycles: fmg_cycles.unwrap_or(1),
+            small_level_cycles: fmg_cycles.unwrap_or(SMALL_LEVEL_CYCLES[dim - 2]),
             finest_cycles: count(&FMG_FINEST_CYCLES)?,
             omega: OMEGA.real(petsc)?.unwrap_or(omega),
         })
@@ -486,5 +488,12 @@ mod tests {
             "{}",
             OMEGA.help_line()
         );
+    }
+
+    #[test]
+    fn the_help_says_the_default_fmg_cycles() {
+        let [_, three] = SMALL_LEVEL_CYCLES;
+        let says = format!("<1; in 3-D {three} on levels of at most {SMALL_LEVEL}^3 points>");
+        assert!(FMG_CYCLES.help_line().contains(&says), "{}", FMG_CYCLES.help_line());
     }
 }
