@@ -43,6 +43,10 @@ teardown() {
 trap teardown EXIT
 
 . scripts/check.sh
+# No job of this test needs more than a minute: one that runs for $limit
+# seconds has hung, and is ended (by timeout inside the host, so that its
+# mpiexec takes its remote ranks down with it) instead of holding up CI.
+limit=300
 on() { # on HOST COMMAND...: as the user poisson on a host, in the shared directory
   local host=$1
   shift
@@ -87,7 +91,7 @@ cp packaging/slurm/poisson.sbatch "$work/shared/"
 
 # Every host answers over ssh; mpiexec reaches all three.
 for i in $(seq 30); do
-  hosts=$(on node1 mpiexec -n 3 --host node1,node2,node3 hostname 2>"$work/err" | sort | tr '\n' ' ')
+  hosts=$(on node1 timeout 30 mpiexec -n 3 --host node1,node2,node3 hostname 2>"$work/err" | sort | tr '\n' ' ')
   [ "$hosts" = "node1 node2 node3 " ] && break
   sleep 1
 done
@@ -134,7 +138,7 @@ for layout in "2 4 node1:2,node2:2" "3 3 node1,node2,node3"; do
     for where in one many; do
       h=$hostlist
       [ $where = many ] || h=node1:$ranks
-      on node1 mpiexec -n "$ranks" --host "$h" poisson "${opts[@]}" -record "p1/$job-$ranks-$where.json" \
+      on node1 timeout $limit mpiexec -n "$ranks" --host "$h" poisson "${opts[@]}" -record "p1/$job-$ranks-$where.json" \
         -solution_view "binary:p1/$job-$ranks-$where.dat" >"$work/p1-$job-$ranks-$where.out" 2>&1
     done
     status=0
@@ -159,13 +163,22 @@ submit() {
   docker exec -u poisson -w /shared -e IMAGE= -e OUT="/shared/$out" "$prefix-ctl" sbatch --parsable poisson.sbatch "$@"
 }
 # slurm_wait JOB: until the job ends; prints its final state, 0 if COMPLETED.
+# A job still waiting or running after $limit seconds (a node that never came
+# up, a controller gone) is cancelled and reported as such.
 slurm_wait() {
-  local state
+  local state t0=$SECONDS
   while :; do
     state=$(on ctl scontrol show job "$1" | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
     case $state in
       COMPLETED) echo "$state"; return 0 ;;
-      PENDING | CONFIGURING | RUNNING | COMPLETING | "") sleep 1 ;;
+      PENDING | CONFIGURING | RUNNING | COMPLETING | "")
+        if [ $((SECONDS - t0)) -ge "$limit" ]; then
+          on ctl scancel "$1" 2>/dev/null
+          echo "${state:-unknown} after $limit s, cancelled"
+          return 1
+        fi
+        sleep 1
+        ;;
       *) echo "$state $(on ctl scontrol show job "$1" | grep -o 'ExitCode=[0-9:]*')"; return 1 ;;
     esac
   done
@@ -221,7 +234,7 @@ image_pmix=$("${hybrid[@]}" ompi_info 2>/dev/null | sed -n 's/.*MCA pmix: \(ext[
 check "3. version check: host '$host_mpi' (pmix $host_pmix), image '$image_mpi' (pmix $image_pmix)" \
   [ -n "$host_mpi" -a "$host_mpi" = "$image_mpi" -a "$host_pmix" = "$image_pmix" ]
 shared_dir p3
-(. scripts/mpi-env.sh && mpiexec -n 3 "${hybrid[@]}" poisson "${user_job[@]}" -record "$work/shared/p3/user-3.json" \
+(. scripts/mpi-env.sh && timeout $limit mpiexec -n 3 "${hybrid[@]}" poisson "${user_job[@]}" -record "$work/shared/p3/user-3.json" \
   -solution_view "binary:$work/shared/p3/user-3.dat") >"$work/p3.out" 2>&1
 grep -v 'KSP Residual' "$work/p3.out"
 status=0
@@ -232,7 +245,7 @@ check "3. host mpiexec -n 3 starting each rank in the image's root file system (
   [ $status -eq 0 -a -n "$image_rev" -a "$image_rev" != None ]
 # With --cleanenv the launcher's OMPI_*/PMIX_* variables are gone: each rank
 # starts alone, as its own one-process job.
-(. scripts/mpi-env.sh && mpiexec -n 2 "$work/apptainer-exec" --cleanenv "$rootfs" "$work/image.env" \
+(. scripts/mpi-env.sh && timeout $limit mpiexec -n 2 "$work/apptainer-exec" --cleanenv "$rootfs" "$work/image.env" \
   poisson -nx 33 -ny 33) >"$work/p3-clean.out" 2>&1
 check "3. --cleanenv drops the launcher's variables: $(grep -c '^Grid: .* on 1 process' "$work/p3-clean.out") ranks each solving alone" \
   [ "$(grep -c '^Grid: .* on 1 process' "$work/p3-clean.out")" -eq 2 ]
@@ -247,7 +260,7 @@ if [ -x "$scaling" ]; then
   docker cp "$scaling" "$prefix-node1:/usr/local/bin/poisson-scaling"
   scaling_cmd=(poisson-scaling weak --ranks 1,2,3 --points-per-rank 513 --repeat 1 --stream-elements 1000000
     --mpiexec-arg=--host --mpiexec-arg=node1,node2,node3 --out /shared/scaling --solver gmg)
-  on node1 "${scaling_cmd[@]}" >"$work/scaling.out" 2>&1
+  on node1 timeout $limit "${scaling_cmd[@]}" >"$work/scaling.out" 2>&1
   status=$?
   cat "$work/scaling.out"
   check "5. ${scaling_cmd[*]}: 3 points (exit $status)" \
@@ -312,14 +325,14 @@ over_ssh() { # over_ssh NAME HOSTS: the long job over ssh from node1, in the bac
 t0=$SECONDS
 status=0
 docker exec -u poisson -w /shared -e PETSC_OPTIONS='-pc_type nosuch' "$prefix-node2" \
-  mpiexec -n 3 --host node2,node1,node3 poisson -nx 129 -ny 129 >"$work/badopt.out" 2>"$work/badopt.err" || status=$?
+  timeout $limit mpiexec -n 3 --host node2,node1,node3 poisson -nx 129 -ny 129 >"$work/badopt.out" 2>"$work/badopt.err" || status=$?
 seconds=$((SECONDS - t0))
 ours=$(grep -c '^poisson: error' "$work/badopt.err")
 check "4. PETSC_OPTIONS='-pc_type nosuch' on rank 0's host only: exit $status after $seconds s, $ours line: $(grep -m1 '^poisson: error' "$work/badopt.err")" \
   [ $status -ne 0 -a $seconds -le 60 -a "$ours" -eq 1 -a -z "$(leftovers node1 node2 node3)" ]
 as_root node2 sh -c 'echo "PETSC_OPTIONS=-pc_type nosuch" >>/etc/environment'
 status=0
-on node1 mpiexec -n 3 --host node1,node2,node3 poisson -nx 129 -ny 129 >"$work/badopt2.out" 2>&1 || status=$?
+on node1 timeout $limit mpiexec -n 3 --host node1,node2,node3 poisson -nx 129 -ny 129 >"$work/badopt2.out" 2>&1 || status=$?
 check "4. the same in node2's environment only (its ssh sessions), rank 0 on node1: not read (exit $status, $(grep -o 'PC [a-z]*' "$work/badopt2.out"))" \
   [ $status -eq 0 ]
 as_root node2 sed -i '/^PETSC_OPTIONS=/d' /etc/environment

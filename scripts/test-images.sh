@@ -28,7 +28,16 @@ fi
 
 work=$(mktemp -d /tmp/poisson-images.XXXXXX)
 cluster= # the cluster test's pid, once started
-trap '[ -z "$cluster" ] || kill "$cluster" 2>/dev/null || true; rm -rf "$work"' EXIT
+finish() { # a cluster test still running when this ends (a signal, an error) is stopped, and its log shown
+  if [ -n "$cluster" ]; then
+    kill "$cluster" 2>/dev/null
+    wait "$cluster" 2>/dev/null
+    echo "test-images: stopped after $((SECONDS - started)) s, with the cluster test unfinished; its log:"
+    cat "$work/cluster.log" 2>/dev/null
+  fi
+  rm -rf "$work"
+}
+trap finish EXIT
 # IMAGE_SUITES="bookworm" halves a cold run (the Apptainer checks use bookworm).
 read -r -a suites <<<"${IMAGE_SUITES:-bookworm trixie}"
 head=$(git rev-parse HEAD)

@@ -13,7 +13,10 @@ images_log=$(mktemp)
 log=$(mktemp)
 trap 'kill "$images" 2>/dev/null || true; rm -f "$log" "$images_log"' EXIT
 images=
-bash scripts/test-images.sh >"$images_log" 2>&1 &
+# A step that hangs (a mirror that stops answering, a job that never ends)
+# fails the run with what it printed so far, well within CI's 90 minutes.
+images_limit=${IMAGES_LIMIT:-60m}
+timeout -k 60 "$images_limit" bash scripts/test-images.sh >"$images_log" 2>&1 &
 images=$!
 
 if cargo fmt --version >/dev/null 2>&1; then
@@ -33,6 +36,7 @@ bash scripts/check-petsc-dir.sh
 images_status=0
 wait "$images" || images_status=$?
 cat "$images_log"
+[ "$images_status" -ne 124 ] || echo "test: the image checks did not end within $images_limit (IMAGES_LIMIT) and were stopped"
 
 # One closing line for the whole run: cargo's counts, the PETSC_DIR check,
 # the image checks and the cluster's.
