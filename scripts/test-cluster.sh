@@ -234,7 +234,9 @@ image_pmix=$("${hybrid[@]}" ompi_info 2>/dev/null | sed -n 's/.*MCA pmix: \(ext[
 check "3. version check: host '$host_mpi' (pmix $host_pmix), image '$image_mpi' (pmix $image_pmix)" \
   [ -n "$host_mpi" -a "$host_mpi" = "$image_mpi" -a "$host_pmix" = "$image_pmix" ]
 shared_dir p3
-(. scripts/mpi-env.sh && timeout $limit mpiexec -n 3 "${hybrid[@]}" poisson "${user_job[@]}" -record "$work/shared/p3/user-3.json" \
+# Its own TMPDIR for Open MPI's session directory, as in test-images.sh: the
+# test suite's jobs run beside these.
+(. scripts/mpi-env.sh && export TMPDIR=$work && timeout $limit mpiexec -n 3 "${hybrid[@]}" poisson "${user_job[@]}" -record "$work/shared/p3/user-3.json" \
   -solution_view "binary:$work/shared/p3/user-3.dat") >"$work/p3.out" 2>&1
 grep -v 'KSP Residual' "$work/p3.out"
 status=0
@@ -245,7 +247,7 @@ check "3. host mpiexec -n 3 starting each rank in the image's root file system (
   [ $status -eq 0 -a -n "$image_rev" -a "$image_rev" != None ]
 # With --cleanenv the launcher's OMPI_*/PMIX_* variables are gone: each rank
 # starts alone, as its own one-process job.
-(. scripts/mpi-env.sh && timeout $limit mpiexec -n 2 "$work/apptainer-exec" --cleanenv "$rootfs" "$work/image.env" \
+(. scripts/mpi-env.sh && export TMPDIR=$work && timeout $limit mpiexec -n 2 "$work/apptainer-exec" --cleanenv "$rootfs" "$work/image.env" \
   poisson -nx 33 -ny 33) >"$work/p3-clean.out" 2>&1
 check "3. --cleanenv drops the launcher's variables: $(grep -c '^Grid: .* on 1 process' "$work/p3-clean.out") ranks each solving alone" \
   [ "$(grep -c '^Grid: .* on 1 process' "$work/p3-clean.out")" -eq 2 ]
