@@ -163,6 +163,13 @@ struct Points<'a> {
 /// size the compiler drops the bounds checks and unrolls the chunk into
 /// independent updates, which the processor overlaps: the 3-D sweep ran
 /// 1.2 to 1.6 times faster than point by point.
+///
+/// A chunk computes the new value of every point of its window, both
+/// colours, and keeps its colour's: twice the arithmetic, but on
+/// contiguous values, which the compiler puts in vector registers; the
+/// values of the strided colour alone stayed scalar. The 2-D sweep on two
+/// workers went from 59-62 % to 70-75 % of the triad; in 3-D, where each
+/// point reads two more lines, it did not change.
 const CHUNK: usize = 8;
 
 impl Points<'_> {
@@ -175,20 +182,18 @@ impl Points<'_> {
             if DIM3 { sum + cz * (b + a) } else { sum }
         };
         let count = (rhs.len() + 1 - first) / 2;
-        let whole = count / CHUNK;
+        let whole = (rhs.len() - first) / (2 * CHUNK);
         for c in 0..whole {
             let at = first + 2 * CHUNK * c;
-            let v: &mut [f64; 2 * CHUNK + 1] = (&mut line[at..at + 2 * CHUNK + 1]).try_into().expect("in the line");
-            let chunk = |values: &[f64]| -> [f64; 2 * CHUNK - 1] {
-                values[at..at + 2 * CHUNK - 1].try_into().expect("in the line")
-            };
+            let v: &mut [f64; 2 * CHUNK + 2] = (&mut line[at..at + 2 * CHUNK + 2]).try_into().expect("in the line");
+            let chunk =
+                |values: &[f64]| -> [f64; 2 * CHUNK] { values[at..at + 2 * CHUNK].try_into().expect("in the line") };
             let (r, [s, n, b, a]) = (chunk(rhs), around.map(chunk));
-            let mut out = [0.0; CHUNK];
-            for (j, out) in out.iter_mut().enumerate() {
-                let i = 2 * j;
+            let mut out = [0.0; 2 * CHUNK];
+            for (i, out) in out.iter_mut().enumerate() {
                 *out = new(v[i + 1], r[i], sum(v[i], v[i + 2], [s[i], n[i], b[i], a[i]]));
             }
-            for (j, out) in out.into_iter().enumerate() {
+            for (j, out) in out.into_iter().step_by(2).enumerate() {
                 v[2 * j + 1] = out;
             }
         }
