@@ -15,6 +15,8 @@ use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
 use petsc::{Error, Result};
 
+use crate::report::stderr_line;
+
 /// How long a failed rank waits for the others to reach the agreement.
 const GRACE: Duration = Duration::from_secs(3);
 
@@ -64,7 +66,7 @@ impl Agreement {
                     // The request is abandoned with the job.
                     before_abort();
                     if let Some(message) = message {
-                        eprintln!("poisson: {message}");
+                        stderr_line(format_args!("poisson: {message}"));
                     }
                     petsc::abort(&self.comm, i32::from(status));
                 }

@@ -4,6 +4,8 @@ use std::panic;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
+use poisson::report::stderr_line;
+
 /// Where the last panic happened; the hook prints nothing, since a panic in
 /// a callback is caught and reported as an error with this location.
 static PANIC_AT: Mutex<String> = Mutex::new(String::new());
@@ -15,7 +17,7 @@ fn main() -> ExitCode {
         }
     }));
     let Some(universe) = mpi::initialize() else {
-        eprintln!("poisson: error: MPI could not be initialized");
+        stderr_line(format_args!("poisson: error: MPI could not be initialized"));
         return ExitCode::from(poisson::run::EXIT_ERROR);
     };
     let status = match panic::catch_unwind(|| poisson::run::main(&universe)) {
@@ -27,7 +29,7 @@ fn main() -> ExitCode {
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             let at = PANIC_AT.lock().map(|s| s.clone()).unwrap_or_default();
-            eprintln!("poisson: internal error: {what} (at {at})");
+            stderr_line(format_args!("poisson: internal error: {what} (at {at})"));
             mpi::topology::Communicator::abort(&universe.world(), i32::from(poisson::run::EXIT_ERROR))
         }
     };

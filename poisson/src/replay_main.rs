@@ -9,6 +9,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 use poisson::record::Record;
 use poisson::replay;
+use poisson::report::stderr_line;
 
 const EXIT_ERROR: u8 = 1;
 const EXIT_NOT_REPRODUCED: u8 = 3;
@@ -20,7 +21,7 @@ fn main() -> ExitCode {
             ExitCode::from(if verdict.reproduced() { 0 } else { EXIT_NOT_REPRODUCED })
         }
         Err(message) => {
-            eprintln!("poisson-replay: error: {message}");
+            stderr_line(format_args!("poisson-replay: error: {message}"));
             ExitCode::from(EXIT_ERROR)
         }
     }

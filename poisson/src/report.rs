@@ -1,4 +1,8 @@
-//! What a run tells the user at the end.
+//! What a run tells the user: its summary at the end, and its one line on
+//! stderr when something fails.
+
+use std::fmt::Arguments;
+use std::io::Write;
 
 use crate::accuracy::ErrorNorms;
 use crate::config::Config;
@@ -49,4 +53,14 @@ pub fn summary(
         text += &format!("Error: max {:.3e}, L2 {:.3e} (u - exact at the nodes; h = {:.3e})\n", e.max, e.l2, grid.h[0]);
     }
     text
+}
+
+/// Writes `line` and its newline to stderr in one write. `eprintln!` writes
+/// each piece of its format apart, and mpiexec, which forwards what a rank
+/// writes as it comes, can put its own output between them: Open MPI's
+/// MPI_ABORT notice was seen between "poisson: " and the message.
+pub fn stderr_line(line: Arguments) {
+    let line = format!("{line}\n");
+    // With stderr gone there is nobody left to tell.
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }

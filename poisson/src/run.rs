@@ -14,6 +14,7 @@ use crate::operator::{self, Stencil};
 use crate::option::Opt;
 use crate::outputs::{Outputs, write_on_first_rank};
 use crate::picture::{self, Field, Subject};
+use crate::report::stderr_line;
 use crate::stages::Stages;
 use crate::{accuracy, command_line, hdf5, memory, option, record, report, rhs, solver};
 
@@ -43,7 +44,7 @@ pub fn main(universe: &Universe) -> u8 {
     let problem = checked.as_ref().err().map(|e| e.message().to_string());
     if let Err(e) = agreement.refuse_if_any(problem) {
         if world.rank() == 0 {
-            eprintln!("poisson: error: {e}");
+            stderr_line(format_args!("poisson: error: {e}"));
         }
         return EXIT_ERROR;
     }
@@ -57,7 +58,7 @@ pub fn main(universe: &Universe) -> u8 {
     let petsc = match Petsc::init(universe, args.clone(), &config::help()) {
         Ok(petsc) => petsc,
         Err(e) => {
-            eprintln!("poisson: error on rank {}: {e}", universe.world().rank());
+            stderr_line(format_args!("poisson: error on rank {}: {e}", universe.world().rank()));
             petsc::abort(&universe.world(), i32::from(EXIT_ERROR));
         }
     };
@@ -103,14 +104,14 @@ fn finish(petsc: Petsc, agreement: &Agreement, outputs: &Outputs, outcome: Resul
     if rank == 0 {
         // The first cause: the run's failure, else the ending's.
         if let (Some(message), false) = (&end.message, run.status == EXIT_ERROR) {
-            eprintln!("poisson: {message}");
+            stderr_line(format_args!("poisson: {message}"));
         } else if let Some(message) = run.message {
             let note = if run.status == EXIT_NOT_CONVERGED && !written.is_empty() {
                 format!(" (written all the same: {})", written.join(", "))
             } else {
                 String::new()
             };
-            eprintln!("poisson: {message}{note}");
+            stderr_line(format_args!("poisson: {message}{note}"));
         }
     }
     run.status.max(end.status * EXIT_ERROR)
@@ -139,11 +140,11 @@ fn unknown_options(petsc: &Petsc, args: &[String], later: impl Fn(&str) -> bool,
         unused.iter().partition(|n| command_line::given_on_command_line(args, n));
     if warn && !elsewhere.is_empty() && petsc.rank() == 0 {
         let names: Vec<&str> = elsewhere.iter().map(|n| n.as_str()).collect();
-        eprintln!(
+        stderr_line(format_args!(
             "poisson: warning: unused option{} from PETSC_OPTIONS or an options file: {}",
             plural(names.len()),
             names.join(", ")
-        );
+        ));
     }
     if given.is_empty() {
         return Ok(());
