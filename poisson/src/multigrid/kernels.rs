@@ -780,6 +780,41 @@ mod tests {
     }
 
     #[test]
+    fn full_weighting_weighs_each_fine_neighbour_as_its_formula_says() {
+        // f varies from point to point, so that a fine value weighed in the
+        // wrong place shows (with f = 1, in the test below, it does not).
+        for dim in [2, 3] {
+            let (coarse, fine) = (layout(dim, 21), layout(dim, 41));
+            let k = Coefficients::new(dim, fine.points, 1.0);
+            let mut scratch = Scratch::new(&fine, Some(&coarse));
+            let f = field(&fine, |[x, y, z]| ((x * 7 + y * 13 + z * 29) % 11) as f64 * 0.37);
+            let mut fc = field(&coarse, |_| 0.0);
+            restrict(&k, &fine, None, PatchValues { data: &f, patch: fine.ghosted }, &coarse, &mut fc, &mut scratch);
+            // Offsets -1, 0, 1 along each of the grid's directions, weighed
+            // 1/4, 1/2, 1/4.
+            let offsets: Vec<[usize; 3]> = (0..3usize.pow(dim as u32))
+                .map(|i| [0, 1, 2].map(|d| if d < dim { i / 3usize.pow(d as u32) % 3 } else { 1 }))
+                .collect();
+            let [ix, iy, iz] = coarse.interior();
+            for z in iz {
+                for y in iy.clone() {
+                    for x in ix.clone() {
+                        let expected: f64 = offsets
+                            .iter()
+                            .map(|o| {
+                                let weight: f64 = o[..dim].iter().map(|&o| if o == 1 { 0.5 } else { 0.25 }).product();
+                                weight * f[fine.at([2 * x + o[0] - 1, 2 * y + o[1] - 1, 2 * z + o[2] - 1])]
+                            })
+                            .sum();
+                        let got = fc[coarse.at([x, y, z])];
+                        assert!((got - expected).abs() < 1e-13, "{dim}-D {:?}: {got} against {expected}", [x, y, z]);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn full_weighting_keeps_constants_and_the_residual_of_the_solution_is_zero() {
         for dim in [2, 3] {
             let (coarse, fine) = (layout(dim, 9), layout(dim, 17));
