@@ -779,17 +779,23 @@ mod tests {
         }
     }
 
+    /// f - A u (f alone without u) restricted from `fine` to `coarse`.
+    fn restricted(fine: &LevelPart, coarse: &LevelPart, u: Option<&[f64]>, f: &[f64]) -> Vec<f64> {
+        let k = Coefficients::new(fine.dim, fine.points, 1.0);
+        let mut fc = field(coarse, |_| 0.0);
+        let rhs = PatchValues { data: f, patch: fine.ghosted };
+        restrict(&k, fine, u, rhs, coarse, &mut fc, &mut Scratch::new(fine, Some(coarse)));
+        fc
+    }
+
     #[test]
     fn full_weighting_weighs_each_fine_neighbour_as_its_formula_says() {
         // f varies from point to point, so that a fine value weighed in the
         // wrong place shows (with f = 1, in the test below, it does not).
         for dim in [2, 3] {
             let (coarse, fine) = (layout(dim, 21), layout(dim, 41));
-            let k = Coefficients::new(dim, fine.points, 1.0);
-            let mut scratch = Scratch::new(&fine, Some(&coarse));
             let f = field(&fine, |[x, y, z]| ((x * 7 + y * 13 + z * 29) % 11) as f64 * 0.37);
-            let mut fc = field(&coarse, |_| 0.0);
-            restrict(&k, &fine, None, PatchValues { data: &f, patch: fine.ghosted }, &coarse, &mut fc, &mut scratch);
+            let fc = restricted(&fine, &coarse, None, &f);
             // Offsets -1, 0, 1 along each of the grid's directions, weighed
             // 1/4, 1/2, 1/4.
             let offsets: Vec<[usize; 3]> = (0..3usize.pow(dim as u32))
@@ -818,18 +824,15 @@ mod tests {
     fn full_weighting_keeps_constants_and_the_residual_of_the_solution_is_zero() {
         for dim in [2, 3] {
             let (coarse, fine) = (layout(dim, 9), layout(dim, 17));
-            let k = Coefficients::new(dim, fine.points, 1.0);
-            let mut scratch = Scratch::new(&fine, Some(&coarse));
             // f = 1 restricts to 1 at coarse nodes whose fine stencil is interior.
-            let ones = field(&fine, |_| 1.0);
-            let mut fc = field(&coarse, |_| 0.0);
-            restrict(&k, &fine, None, PatchValues { data: &ones, patch: fine.ghosted }, &coarse, &mut fc, &mut scratch);
+            let fc = restricted(&fine, &coarse, None, &field(&fine, |_| 1.0));
             let [ix, iy, iz] = coarse.interior();
             for n in [[ix.start + 1, iy.start + 1, iz.start], [ix.end - 2, iy.end - 2, iz.end - 1]] {
                 assert!((fc[coarse.at(n)] - 1.0).abs() < 1e-14, "{dim}-D {n:?}: {}", fc[coarse.at(n)]);
             }
             // u quadratic with zero boundary values... any u: with f = A u the residual vanishes.
             let u = field(&fine, |n| if interior(&fine, n) { ((n[0] * n[1] + n[2]) % 7) as f64 } else { 0.0 });
+            let k = Coefficients::new(dim, fine.points, 1.0);
             let au = field(&fine, |n| {
                 if !interior(&fine, n) {
                     return 0.0;
@@ -844,9 +847,7 @@ mod tests {
                 }
                 sum
             });
-            let mut fc = field(&coarse, |_| 0.0);
-            let rhs = PatchValues { data: &au, patch: fine.ghosted };
-            restrict(&k, &fine, Some(&u), rhs, &coarse, &mut fc, &mut scratch);
+            let fc = restricted(&fine, &coarse, Some(&u), &au);
             let biggest = fc.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             assert!(biggest < 1e-9 * k.diagonal, "{dim}-D: residual of A u = f restricts to {biggest}");
         }
