@@ -408,7 +408,6 @@ fn v_cycle(levels: &mut [Level], coarse: &mut Coarse, options: &Options, rhs: Op
     };
     top.smooth(rhs, options.smooth_down)?;
     top.update_u()?;
-    below.f.fill(0.0);
     let rhs_top = rhs.unwrap_or(PatchValues { data: &top.f, patch: top.layout.ghosted });
     top.events.get(Kernel::ResidualRestriction).time(|| {
         restrict(&top.k, &top.layout, Some(&top.u), rhs_top, &below.layout, &mut below.f, &mut top.scratch);
@@ -438,7 +437,6 @@ fn full(levels: &mut [Level], coarse: &mut Coarse, options: &Options, f: PatchVa
         let (lower, upper) = levels.split_at_mut(l);
         let (fine, below) = (&mut upper[0], lower.last_mut().expect("l >= 1"));
         let rhs = if l == n - 1 { f } else { PatchValues { data: &fine.f, patch: fine.layout.ghosted } };
-        below.f.fill(0.0);
         fine.events.get(Kernel::ResidualRestriction).time(|| {
             restrict(&fine.k, &fine.layout, None, rhs, &below.layout, &mut below.f, &mut fine.scratch);
             Ok(())
