@@ -531,14 +531,27 @@ fn interpolate_line(
     }
     // Coarse x indices c0.. the points need: fine 2 c0 is coarse c0.
     let (c0, cn) = (xs.start / 2, xs.end / 2 - xs.start / 2 + 1);
-    let cr = &mut scratch.coarse[..cn];
-    cr.fill(0.0);
-    for (cy_, cz_, w) in coarse_lines(fine.dim, y, z) {
+    let mut taps = coarse_lines(fine.dim, y, z).map(|(cy_, cz_, w)| {
         let at = coarse.at([c0, cy_, cz_]);
-        for (o, v) in cr.iter_mut().zip(&uc[at..at + cn]) {
-            *o += w * v;
+        (&uc[at..at + cn], w)
+    });
+    let (first, w0) = taps.next().expect("a fine line lies on or between coarse lines");
+    let cr: &[f64] = match taps.next() {
+        // A fine line on a coarse one (y, and z, even) takes its values.
+        None => first,
+        Some((second, w1)) => {
+            let cr = &mut scratch.coarse[..cn];
+            for ((o, a), b) in cr.iter_mut().zip(first).zip(second) {
+                *o = w0 * a + w1 * b;
+            }
+            for (line, w) in taps {
+                for (o, v) in cr.iter_mut().zip(line) {
+                    *o += w * v;
+                }
+            }
+            cr
         }
-    }
+    };
     // Fine 2 I + 1 lies halfway between coarse I and I + 1. Added in pairs
     // (2 I, 2 I + 1), with the points before and after the pairs apart.
     let at = fine.at([xs.start, y, z]);
