@@ -122,6 +122,14 @@ impl Stencil {
             }
         };
         let (lx, ux) = (&self.lower[0][o[0]..o[0] + nx], &self.upper[0][o[0]..o[0] + nx]);
+        // Of [a, b), the columns [p, q) weigh both x neighbours by c[0]
+        // (only the columns next to an eliminated boundary node do not, at
+        // the ends): one constant for the loop, not two arrays to read.
+        let cx = self.c[0];
+        let plain = |i: usize| lx[i] == cx && ux[i] == cx;
+        let p = (a..b).find(|&i| plain(i)).unwrap_or(b);
+        let q = (p..b).rev().find(|&i| plain(i)).map_or(p, |i| i + 1);
+        debug_assert!((p..q).all(plain), "eliminated columns lie at the ends of the interior");
         for kl in 0..nz {
             let k = o[2] + kl;
             for jl in 0..ny {
@@ -158,22 +166,24 @@ impl Stencil {
                     }
                 };
                 // Equal lengths, so the loops need no bounds checks.
-                let len = b - a;
+                let len = q - p;
                 let at = |v: &'l [f64], from: usize| &v[from..from + len];
                 if len > 0 {
-                    let (cc, w, e, ss, nn, lxs, uxs) =
-                        (at(c, a), at(c, a - 1), at(c, a + 1), at(s, a), at(n, a), at(lx, a), at(ux, a));
-                    let mid = &mut out[a..b];
+                    let (cc, w, e, ss, nn) = (at(c, p), at(c, p - 1), at(c, p + 1), at(s, p), at(n, p));
+                    let mid = &mut out[p..q];
                     if three_d {
-                        let (bb, tt) = (at(bl, a), at(tl, a));
+                        let (bb, tt) = (at(bl, p), at(tl, p));
                         for i in 0..len {
-                            mid[i] = row3(bb[i], ss[i], lxs[i], w[i], cc[i], uxs[i], e[i], nn[i], tt[i]);
+                            mid[i] = row3(bb[i], ss[i], cx, w[i], cc[i], cx, e[i], nn[i], tt[i]);
                         }
                     } else {
                         for i in 0..len {
-                            mid[i] = row2(ss[i], lxs[i], w[i], cc[i], uxs[i], e[i], nn[i]);
+                            mid[i] = row2(ss[i], cx, w[i], cc[i], cx, e[i], nn[i]);
                         }
                     }
+                }
+                for i in (a..p).chain(q..b) {
+                    out[i] = point(i, c[i - 1], c[i + 1]);
                 }
                 // Columns whose x neighbour is a ghost.
                 for i in (lo..a).chain(b..hi) {
