@@ -5,8 +5,9 @@
 //!
 //! Each kernel walks the owned interior one grid line at a time and reads
 //! or writes each array once: smoothing updates in place, the residual is
-//! restricted as it is computed (never stored), interpolation adds into the
-//! fine array directly. Scratch lines come from the caller: no allocation.
+//! restricted as it is computed (a few lines of it at a time, never a whole
+//! array), interpolation adds into the fine array directly. Scratch lines
+//! come from the caller: no allocation.
 
 use std::ops::Range;
 
@@ -298,7 +299,8 @@ const RESTRICT_LINES: usize = 5;
 
 /// Scratch lines for [`restrict`] and [`interpolate`], sized for a level.
 pub struct Scratch {
-    /// [`RESTRICT_LINES`] fine lines, each with two points to spare.
+    /// [`RESTRICT_LINES`] fine lines, each a ghosted line and a few points
+    /// long: three residuals summed across y, two more summed across z.
     lines: Vec<f64>,
     /// 3-D: the residual on one plane of the fine level's owned interior.
     plane: Vec<f64>,
