@@ -192,12 +192,14 @@ fn multigrid(c: &mut Criterion, summary: &mut Summary) {
                 match name {
                     "sweep" => b.iter(|| {
                         mg::relax_faces(&k, &fine, &mut u, rhs);
-                        mg::sweep_fused(&k, &fine, black_box(&mut u), rhs)
+                        mg::sweep_fused(&k, &fine, black_box(&mut u), rhs, None)
                     }),
                     "restrict" => {
                         b.iter(|| mg::restrict(&k, &fine, Some(&u), rhs, &coarse, black_box(&mut fc), &mut scratch))
                     }
-                    "interpolate" => b.iter(|| mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), &mut scratch)),
+                    "interpolate" => {
+                        b.iter(|| mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), &mut scratch, None))
+                    }
                     _ => b.iter(|| interpolate_sweep(&k, &coarse, &uc, &fine, black_box(&mut u), rhs, &mut scratch)),
                 }
             });
@@ -219,7 +221,7 @@ fn interpolate_sweep(
 ) {
     mg::interpolate_band(coarse, uc, fine, u, scratch);
     mg::relax_faces(k, fine, u, rhs);
-    mg::interpolate_sweep(k, coarse, uc, fine, u, rhs, scratch);
+    mg::interpolate_sweep(k, coarse, uc, fine, u, rhs, scratch, None);
 }
 
 /// Whether the command line's criterion filter (if any) names `group`.
@@ -273,7 +275,7 @@ fn two_workers(petsc: &Petsc) {
                 match kernel {
                     "sweep" => {
                         mg::relax_faces(&k, &fine, &mut u, rhs);
-                        mg::sweep_fused(&k, &fine, black_box(&mut u), rhs);
+                        mg::sweep_fused(&k, &fine, black_box(&mut u), rhs, None);
                         24 * n as u64
                     }
                     "restrict" => {
@@ -281,7 +283,7 @@ fn two_workers(petsc: &Petsc) {
                         16 * n as u64 + coarse_bytes
                     }
                     "interpolate" => {
-                        mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), &mut scratch);
+                        mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), &mut scratch, None);
                         16 * n as u64 + coarse_bytes
                     }
                     _ => {

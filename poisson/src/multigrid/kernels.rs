@@ -258,14 +258,39 @@ fn away_from_faces(layout: &LevelPart, line: [usize; 2], depth: usize) -> Range<
     line_ends(layout, line, depth).map_or(0..0, |(_, rest)| rest)
 }
 
+/// Where a level's last pass hands each owned interior line (y, z) its
+/// final values (owned interior points, in x order) as soon as it has
+/// them, while the line is in cache: the finest level's last pass writes
+/// the solution so, with no pass of its own over u.
+pub type Finished<'a> = Option<&'a mut dyn FnMut([usize; 2], &[f64])>;
+
+/// Hands `finished` interior line `line` of `u`, whose interior in x is `ix`.
+fn hand(layout: &LevelPart, u: &[f64], ix: &Range<usize>, line: [usize; 2], finished: &mut Finished) {
+    if let Some(done) = finished {
+        let at = layout.at([ix.start, line[0], line[1]]);
+        done(line, &u[at..at + ix.len()]);
+    }
+}
+
+/// Hands `finished` every interior line of `u`, for a level whose last step
+/// is not a pass of these kernels (the coarse solve).
+pub fn hand_all(layout: &LevelPart, u: &[f64], mut finished: Finished) {
+    let [ix, iy, iz] = layout.interior();
+    for z in iz {
+        for y in iy.clone() {
+            hand(layout, u, &ix, [y, z], &mut finished);
+        }
+    }
+}
+
 /// A full red-black sweep in one pass over memory: the red half-sweep runs
 /// ahead and the black one follows as soon as a line's red neighbours are
 /// all done (one line behind in 2-D, a plane and a line in 3-D), so each
 /// line is read and written once while it is in cache. The red points next
 /// to the faces must have been relaxed by [`relax_faces`] and their ghosts
 /// exchanged: the black points next to a face read them; this pass relaxes
-/// the other red points.
-pub fn sweep_fused(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: PatchValues) {
+/// the other red points. A line is final once its black half is done.
+pub fn sweep_fused(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: PatchValues, mut finished: Finished) {
     let [ix, iy, iz] = layout.interior();
     let (ny, lines) = (iy.len(), iy.len() * iz.len());
     let lag = if layout.dim == 3 { ny + 1 } else { 1 };
@@ -276,6 +301,7 @@ pub fn sweep_fused(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: Patch
         }
         if t >= lag {
             relax_line(k, layout, u, f, 1, line(t - lag), ix.clone());
+            hand(layout, u, &ix, line(t - lag), &mut finished);
         }
     }
 }
@@ -461,11 +487,19 @@ pub fn restrict(
 
 /// Linear interpolation of the coarse array `uc` (ghosts current) onto the
 /// fine level's owned interior, added to `u` (the coarse-grid correction).
-pub fn interpolate(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &mut [f64], scratch: &mut Scratch) {
+pub fn interpolate(
+    coarse: &LevelPart,
+    uc: &[f64],
+    fine: &LevelPart,
+    u: &mut [f64],
+    scratch: &mut Scratch,
+    mut finished: Finished,
+) {
     let [ix, iy, iz] = fine.interior();
     for z in iz {
         for y in iy.clone() {
             interpolate_line(coarse, uc, fine, u, [y, z], ix.clone(), scratch);
+            hand(fine, u, &ix, [y, z], &mut finished);
         }
     }
 }
@@ -492,6 +526,7 @@ pub fn interpolate_sweep(
     u: &mut [f64],
     f: PatchValues,
     scratch: &mut Scratch,
+    mut finished: Finished,
 ) {
     let [ix, iy, iz] = fine.interior();
     let (ny, lines) = (iy.len(), iy.len() * iz.len());
@@ -514,6 +549,7 @@ pub fn interpolate_sweep(
         }
         if t >= lag {
             relax_line(k, fine, u, f, 1, line(t - lag), ix.clone());
+            hand(fine, u, &ix, line(t - lag), &mut finished);
         }
     }
 }
@@ -764,7 +800,7 @@ mod tests {
                 field(&l, |n| if interior(&whole, n) { (n[0] + 2 * n[1] + 3 * n[2]) as f64 % 4.0 } else { 0.0 });
             let (mut fused, mut halves) = (start_u.clone(), start_u);
             relax_faces(&k, &l, &mut fused, rhs);
-            sweep_fused(&k, &l, &mut fused, rhs);
+            hands_final_lines(&l, &mut fused, |u, done| sweep_fused(&k, &l, u, rhs, done));
             relax(&k, &l, &mut halves, rhs, 0);
             relax(&k, &l, &mut halves, rhs, 1);
             assert_eq!(fused, halves, "{dim}-D, omega {omega}, box {start:?} {size:?}");
@@ -800,11 +836,11 @@ mod tests {
                 // The whole grid's correction first: the ghosts are other
                 // ranks' points, corrected by them.
                 let mut all = Scratch::new(&whole, Some(&coarse));
-                interpolate(&coarse, &uc, &whole, &mut plain, &mut all);
+                interpolate(&coarse, &uc, &whole, &mut plain, &mut all, None);
                 let ghosts_done = plain.clone();
                 relax_faces(&k, &fine, &mut plain, rhs);
                 let faces_relaxed = plain.clone();
-                sweep_fused(&k, &fine, &mut plain, rhs);
+                sweep_fused(&k, &fine, &mut plain, rhs, None);
                 interpolate_band(&coarse, &uc, &fine, &mut fused, &mut scratch);
                 // The ghost update: every point outside the box from the others.
                 for (i, v) in fused.iter_mut().enumerate() {
@@ -821,10 +857,26 @@ mod tests {
                         assert_eq!(fused[i], faces_relaxed[i], "{dim}-D {start:?} {size:?}: band point {x} {y} {z}");
                     }
                 });
-                interpolate_sweep(&k, &coarse, &uc, &fine, &mut fused, rhs, &mut scratch);
+                hands_final_lines(&fine, &mut fused, |u, done| {
+                    interpolate_sweep(&k, &coarse, &uc, &fine, u, rhs, &mut scratch, done)
+                });
                 assert_eq!(fused, plain, "{dim}-D {start:?} {size:?}");
             }
         }
+    }
+
+    /// Runs `pass` on `u` with a recorder for its finished lines, and checks
+    /// that it handed over every interior line of `l` once, each with the
+    /// values it holds at the end.
+    fn hands_final_lines(l: &LevelPart, u: &mut [f64], pass: impl FnOnce(&mut [f64], Finished)) {
+        let mut handed = Vec::new();
+        let mut record = |line: [usize; 2], values: &[f64]| handed.push((line, values.to_vec()));
+        pass(u, Some(&mut record));
+        let [ix, iy, iz] = l.interior();
+        let line = |[y, z]: [usize; 2]| ([y, z], ix.clone().map(|x| u[l.at([x, y, z])]).collect::<Vec<_>>());
+        let expected: Vec<_> = iz.flat_map(|z| iy.clone().map(move |y| [y, z])).map(line).collect();
+        handed.sort_by_key(|([y, z], _)| [*z, *y]);
+        assert_eq!(handed, expected, "box {:?}", l.owned);
     }
 
     /// Whether index `i` of an array over the whole grid is in the owned box.
@@ -853,8 +905,9 @@ mod tests {
                 if cubic_scheme {
                     interpolate_cubic(&coarse, &uc, &fine, &mut u, &mut scratch);
                 } else {
-                    interpolate(&coarse, &uc, &fine, &mut u, &mut scratch);
+                    hands_final_lines(&fine, &mut u, |u, done| interpolate(&coarse, &uc, &fine, u, &mut scratch, done));
                 }
+                hands_final_lines(&fine, &mut u, |u, done| hand_all(&fine, u, done));
                 for z in 0..fine.points[2] {
                     for y in 0..fine.points[1] {
                         for x in 0..fine.points[0] {

@@ -27,8 +27,8 @@ use crate::option::{Default, Kind, Opt};
 use coarse::Coarse;
 use events::{Kernel, LevelEvents};
 use kernels::{
-    Coefficients, LevelPart, PatchValues, Scratch, interpolate, interpolate_band, interpolate_cubic, interpolate_sweep,
-    relax_faces, restrict, sweep_fused,
+    Coefficients, Finished, LevelPart, PatchValues, Scratch, hand_all, interpolate, interpolate_band,
+    interpolate_cubic, interpolate_sweep, relax_faces, restrict, sweep_fused,
 };
 pub use plan::{LevelGrid, plan};
 
@@ -247,27 +247,29 @@ impl<'p> Level<'p> {
         }
     }
 
-    /// Red-black Gauss-Seidel sweeps, red first.
-    fn smooth(&mut self, rhs: Option<PatchValues>, sweeps: usize) -> Result<()> {
+    /// Red-black Gauss-Seidel sweeps, red first; the last hands its lines
+    /// to `finished`.
+    fn smooth(&mut self, rhs: Option<PatchValues>, sweeps: usize, mut finished: Finished) -> Result<()> {
         if sweeps == 0 {
             return Ok(());
         }
         let Level { layout, k, exchange, events, u, f, .. } = self;
         let rhs = rhs.unwrap_or(PatchValues { data: f, patch: layout.ghosted });
         events.get(Kernel::Smooth).time(|| {
-            for _ in 0..sweeps {
+            for sweep in 1..=sweeps {
                 update(events, exchange, u)?;
                 relax_faces(k, layout, u, rhs);
                 update(events, exchange, u)?;
-                sweep_fused(k, layout, u, rhs);
+                sweep_fused(k, layout, u, rhs, if sweep == sweeps { finished.take() } else { None });
             }
             Ok(())
         })
     }
 
     /// Adds the correction in `below`'s u (ghosts current) and runs one
-    /// sweep, in one pass over memory for most points.
-    fn correct_and_smooth(&mut self, rhs: Option<PatchValues>, below: &Level) -> Result<()> {
+    /// sweep, in one pass over memory for most points; the sweep hands its
+    /// lines to `finished`.
+    fn correct_and_smooth(&mut self, rhs: Option<PatchValues>, below: &Level, finished: Finished) -> Result<()> {
         let Level { layout, k, exchange, events, u, f, scratch, .. } = self;
         let rhs = rhs.unwrap_or(PatchValues { data: f, patch: layout.ghosted });
         let (coarse, uc) = (&below.layout, &below.u);
@@ -276,7 +278,7 @@ impl<'p> Level<'p> {
             update(events, exchange, u)?;
             relax_faces(k, layout, u, rhs);
             update(events, exchange, u)?;
-            interpolate_sweep(k, coarse, uc, layout, u, rhs, scratch);
+            interpolate_sweep(k, coarse, uc, layout, u, rhs, scratch, finished);
             Ok(())
         })
     }
@@ -329,37 +331,33 @@ impl<'p> Multigrid<'p> {
 impl Preconditioner for Multigrid<'_> {
     fn apply(&mut self, x: &Vector, y: &mut Vector) -> Result<()> {
         let input = x.read()?;
-        let top = self.levels.len() - 1;
-        let f = PatchValues { data: &input, patch: self.levels[top].layout.owned };
-        match self.options.cycle {
-            Cycle::Full => full(&mut self.levels, &mut self.coarse, &self.options, f)?,
-            Cycle::V => {
-                self.levels[top].u.fill(0.0);
-                v_cycle(&mut self.levels, &mut self.coarse, &self.options, Some(f))?;
-            }
-        }
         let mut out = y.write()?;
-        let level = &self.levels[top];
-        let (layout, u) = (&level.layout, &level.u);
-        let inverse = 1.0 / level.k.diagonal;
+        let top = &self.levels[self.levels.len() - 1];
+        let (layout, inverse) = (top.layout, 1.0 / top.k.diagonal);
         let (o, n) = (layout.owned.start, layout.owned.size);
         let [ix, iy, iz] = layout.interior();
-        // Interior nodes from u; boundary rows are D u = D g: their entry is
-        // the input's over D.
+        // Boundary rows are D u = D g: their entry is the input's over D.
         for (line, (out, input)) in out.chunks_exact_mut(n[0]).zip(input.chunks_exact(n[0])).enumerate() {
             let (y, z) = (o[1] + line % n[1], o[2] + line / n[1]);
-            if !(iy.contains(&y) && iz.contains(&z)) || ix.is_empty() {
-                out.iter_mut().zip(input).for_each(|(o, i)| *o = i * inverse);
-                continue;
-            }
-            let (lo, hi) = (ix.start - o[0], ix.end - o[0]);
-            for x in (0..lo).chain(hi..n[0]) {
+            let inner = if iy.contains(&y) && iz.contains(&z) { ix.start - o[0]..ix.end - o[0] } else { 0..0 };
+            for x in (0..inner.start).chain(inner.end..n[0]) {
                 out[x] = input[x] * inverse;
             }
-            let at = layout.at([ix.start, y, z]);
-            out[lo..hi].copy_from_slice(&u[at..at + hi - lo]);
         }
-        Ok(())
+        // Interior nodes: each line as the cycle's last pass finishes it.
+        let mut put = |[y, z]: [usize; 2], values: &[f64]| {
+            let at = ((z - o[2]) * n[1] + y - o[1]) * n[0] + ix.start - o[0];
+            out[at..at + values.len()].copy_from_slice(values);
+        };
+        let f = PatchValues { data: &input, patch: layout.owned };
+        let (levels, coarse, options) = (&mut self.levels, &mut self.coarse, &self.options);
+        match options.cycle {
+            Cycle::Full => full(levels, coarse, options, f, Some(&mut put)),
+            Cycle::V => {
+                levels.last_mut().expect("a hierarchy has the finest level").u.fill(0.0);
+                v_cycle(levels, coarse, options, Some(f), Some(&mut put))
+            }
+        }
     }
 
     fn describe(&self) -> String {
@@ -398,15 +396,24 @@ impl Preconditioner for Multigrid<'_> {
 }
 
 /// A V-cycle on `levels` (the last one finest), from its current u.
-/// `rhs` is the finest level's right-hand side when it is not its `f`.
-fn v_cycle(levels: &mut [Level], coarse: &mut Coarse, options: &Options, rhs: Option<PatchValues>) -> Result<()> {
+/// `rhs` is the finest level's right-hand side when it is not its `f`;
+/// the finest level's last step hands its lines to `finished`.
+fn v_cycle(
+    levels: &mut [Level],
+    coarse: &mut Coarse,
+    options: &Options,
+    rhs: Option<PatchValues>,
+    finished: Finished,
+) -> Result<()> {
     let (lower, top) = levels.split_at_mut(levels.len() - 1);
     let top = &mut top[0];
     let Some(below) = lower.last_mut() else {
         let rhs = rhs.unwrap_or(PatchValues { data: &top.f, patch: top.layout.ghosted });
-        return coarse.solve(&top.layout, rhs, &mut top.u);
+        coarse.solve(&top.layout, rhs, &mut top.u)?;
+        hand_all(&top.layout, &top.u, finished);
+        return Ok(());
     };
-    top.smooth(rhs, options.smooth_down)?;
+    top.smooth(rhs, options.smooth_down, None)?;
     top.update_u()?;
     let rhs_top = rhs.unwrap_or(PatchValues { data: &top.f, patch: top.layout.ghosted });
     top.events.get(Kernel::ResidualRestriction).time(|| {
@@ -415,23 +422,31 @@ fn v_cycle(levels: &mut [Level], coarse: &mut Coarse, options: &Options, rhs: Op
     })?;
     below.accumulate_f()?;
     below.u.fill(0.0);
-    v_cycle(lower, coarse, options, None)?;
+    v_cycle(lower, coarse, options, None, None)?;
     let below = lower.last_mut().expect("checked above");
     below.update_u()?;
     if options.smooth_up == 0 {
         return top.events.get(Kernel::Interpolation).time(|| {
-            interpolate(&below.layout, &below.u, &top.layout, &mut top.u, &mut top.scratch);
+            interpolate(&below.layout, &below.u, &top.layout, &mut top.u, &mut top.scratch, finished);
             Ok(())
         });
     }
-    top.correct_and_smooth(rhs, below)?;
-    top.smooth(rhs, options.smooth_up - 1)
+    let (now, later) = if options.smooth_up == 1 { (finished, None) } else { (None, finished) };
+    top.correct_and_smooth(rhs, below, now)?;
+    top.smooth(rhs, options.smooth_up - 1, later)
 }
 
 /// Full multigrid: the right-hand side restricted to every level, the
 /// coarsest solved, then each level started from the solution below
-/// (cubic interpolation) and improved by V-cycles.
-fn full(levels: &mut [Level], coarse: &mut Coarse, options: &Options, f: PatchValues) -> Result<()> {
+/// (cubic interpolation) and improved by V-cycles. The finest level's
+/// last step hands its lines to `finished`.
+fn full(
+    levels: &mut [Level],
+    coarse: &mut Coarse,
+    options: &Options,
+    f: PatchValues,
+    finished: Finished,
+) -> Result<()> {
     let n = levels.len();
     for l in (1..n).rev() {
         let (lower, upper) = levels.split_at_mut(l);
@@ -444,7 +459,10 @@ fn full(levels: &mut [Level], coarse: &mut Coarse, options: &Options, f: PatchVa
         below.accumulate_f()?;
     }
     let finest_rhs = |l: usize| (l == n - 1).then_some(f);
-    v_cycle(&mut levels[..1], coarse, options, finest_rhs(0))?;
+    let mut finished = finished;
+    let mut last =
+        |l: usize, cycle: usize, cycles: usize| if l == n - 1 && cycle == cycles { finished.take() } else { None };
+    v_cycle(&mut levels[..1], coarse, options, finest_rhs(0), last(0, 1, 1))?;
     let inverse = 1.0 / levels[n - 1].k.diagonal;
     for l in 1..n {
         let (lower, upper) = levels.split_at_mut(l);
@@ -467,8 +485,8 @@ fn full(levels: &mut [Level], coarse: &mut Coarse, options: &Options, f: PatchVa
         } else {
             options.fmg_cycles
         };
-        for _ in 0..cycles {
-            v_cycle(&mut levels[..=l], coarse, options, finest_rhs(l))?;
+        for cycle in 1..=cycles {
+            v_cycle(&mut levels[..=l], coarse, options, finest_rhs(l), last(l, cycle, cycles))?;
         }
     }
     Ok(())
