@@ -445,7 +445,7 @@ fn full(
     coarse: &mut Coarse,
     options: &Options,
     f: PatchValues,
-    finished: Finished,
+    mut finished: Finished,
 ) -> Result<()> {
     let n = levels.len();
     for l in (1..n).rev() {
@@ -459,7 +459,7 @@ fn full(
         below.accumulate_f()?;
     }
     let finest_rhs = |l: usize| (l == n - 1).then_some(f);
-    let mut finished = finished;
+    // The sink goes to the last of the finest level's V-cycles.
     let mut last =
         |l: usize, cycle: usize, cycles: usize| if l == n - 1 && cycle == cycles { finished.take() } else { None };
     v_cycle(&mut levels[..1], coarse, options, finest_rhs(0), last(0, 1, 1))?;
