@@ -395,12 +395,12 @@ pub fn restrict(
     let (rows, planes) = (coarse_reach(&iy), if fine.dim == 3 { coarse_reach(&iz) } else { 0..=0 });
     // Zero where the interior does not reach: the coarse patch's edges.
     let g = coarse.ghosted;
+    let reached = c0 - g.start[0]..c0 + cn - g.start[0];
     for z in g.start[2]..g.end()[2] {
         for y in g.start[1]..g.end()[1] {
             let at = coarse.at([g.start[0], y, z]);
             let line = &mut fc[at..at + g.size[0]];
             if rows.contains(&y) && planes.contains(&z) {
-                let reached = c0 - g.start[0]..c0 + cn - g.start[0];
                 line[..reached.start].fill(0.0);
                 line[reached.end..].fill(0.0);
             } else {
