@@ -425,11 +425,16 @@ fn v_cycle(
     v_cycle(lower, coarse, options, None, None)?;
     let below = lower.last_mut().expect("checked above");
     below.update_u()?;
-    if options.smooth_up == 0 {
-        return top.events.get(Kernel::Interpolation).time(|| {
-            interpolate(&below.layout, &below.u, &top.layout, &mut top.u, &mut top.scratch, finished);
+    // In 3-D the correction takes a pass of its own: within the sweep it
+    // runs a plane ahead of the red half-sweep, a working set beyond L2,
+    // and the cycle took longer (docs/benchmarks.md, "Kernels").
+    if options.smooth_up == 0 || top.layout.dim == 3 {
+        let (now, later) = if options.smooth_up == 0 { (finished, None) } else { (None, finished) };
+        top.events.get(Kernel::Interpolation).time(|| {
+            interpolate(&below.layout, &below.u, &top.layout, &mut top.u, &mut top.scratch, now);
             Ok(())
-        });
+        })?;
+        return top.smooth(rhs, options.smooth_up, later);
     }
     let (now, later) = if options.smooth_up == 1 { (finished, None) } else { (None, finished) };
     top.correct_and_smooth(rhs, below, now)?;
