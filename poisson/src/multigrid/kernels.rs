@@ -618,6 +618,8 @@ pub fn interpolate_band(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &mu
 /// over memory: as [`sweep_fused`], with each line's correction added (on
 /// the points [`interpolate_band`] left) just before the red half-sweep
 /// first reads it. Equal to [`interpolate`] then a sweep, bit for bit.
+/// The cycle uses it in 2-D only: in 3-D the correction would run a plane
+/// ahead of the red half-sweep, beyond L2, and the two apart were faster.
 #[allow(clippy::too_many_arguments)]
 pub fn interpolate_sweep(
     k: &Coefficients,
