@@ -8,9 +8,10 @@ mod common;
 #[path = "common/recorded.rs"]
 mod recorded;
 
+use std::path::Path;
 use std::sync::OnceLock;
 
-use common::{poisson, read_petsc_vec, scratch};
+use common::{mpiexec, poisson, poisson_binary, read_petsc_vec, scratch};
 use recorded::{Recorded, solved};
 
 const GRID_2D: [&str; 4] = ["-nx", "65", "-ny", "65"];
@@ -305,6 +306,50 @@ fn ksp_view_describes_the_levels() {
     assert!(limited.stdout.contains("2 levels"), "{}", limited.stdout);
     for level in ["level 1: 33 x 33 x 33 points", "level 0: 17 x 17 x 17 points"] {
         assert!(limited.stdout.contains(level), "-ksp_view lacks {level:?}:\n{}", limited.stdout);
+    }
+}
+
+/// poisson with `args` and `-ksp_view` on 2 ranks, each run by qemu's
+/// user-mode emulation of processor `cpu`, so that the kernels see its
+/// instruction sets: its report and the digest of its solution.
+fn emulated(cpu: &str, args: &[&str]) -> (String, String) {
+    let file = scratch("emulated").join(format!("{cpu}.json"));
+    let program = [&["-cpu", cpu, poisson_binary().to_str().unwrap()], args].concat();
+    let run = mpiexec(
+        2,
+        Path::new("qemu-x86_64"),
+        &[&program[..], &["-ksp_view", "-record", file.to_str().unwrap()]].concat(),
+        &[],
+    );
+    run.assert_success();
+    let record = poisson::record::Record::read(&file).unwrap_or_else(|e| panic!("{cpu} {args:?}: {e}"));
+    (run.stdout, record.solution.sha256)
+}
+
+#[test]
+fn the_kernels_give_the_same_bits_with_and_without_avx2() {
+    // Nehalem has SSE4.2 and no AVX; Haswell has AVX2 and FMA (qemu
+    // emulates both on any x86-64 host). Each kernel runs the variant built
+    // for the processor it finds: the multigrid's and the matrix-free
+    // product's (CG on the operator alone), in 2-D and 3-D.
+    let cases: [&[&str]; 3] = [
+        &["-nx", "257", "-ny", "129", "-pc_type", "gmg"],
+        &["-dim", "3", "-nx", "33", "-ny", "65", "-nz", "49", "-pc_type", "gmg"],
+        &["-nx", "200", "-ny", "180", "-ksp_rtol", "1e-10"],
+    ];
+    for args in cases {
+        let (baseline, avx2) = (emulated("Nehalem", args), emulated("Haswell", args));
+        if args.contains(&"gmg") {
+            for ((report, _), isa) in [(&baseline, "the x86-64 baseline"), (&avx2, "AVX2 and FMA")] {
+                assert!(
+                    report.contains(&format!("kernels built for {isa}")),
+                    "{args:?}: not built for {isa}:\n{report}"
+                );
+            }
+        }
+        assert_eq!(baseline.1, avx2.1, "{args:?}: the solution differs with AVX2");
+        let native = recorded::solved(2, args).record.solution.sha256;
+        assert_eq!(native, avx2.1, "{args:?}: the solution differs on this processor");
     }
 }
 

@@ -22,5 +22,6 @@ pub mod replay;
 pub mod report;
 pub mod rhs;
 pub mod run;
+pub mod simd;
 pub mod solver;
 pub mod stages;

@@ -9,6 +9,7 @@ use petsc::{Dm, FaceExchange, Faces, Mat, MatStencil, Result, ShellOperator, Vec
 
 use crate::config::Dirichlet;
 use crate::grid::{Grid, inverse_h2};
+use crate::simd::vectorized;
 
 /// The stencil's coefficients on a grid.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,7 +90,10 @@ impl Stencil {
     /// Works a grid line at a time on contiguous slices, so the interior
     /// loop has no branches.
     pub fn apply(&self, faces: &Faces, x: &[f64], ghosts: &[f64], y: &mut [f64]) {
-        self.rows(faces, x, ghosts, &mut InPlace(y));
+        vectorized(
+            #[inline(always)]
+            || self.rows(faces, x, ghosts, &mut InPlace(y)),
+        );
     }
 
     /// The squares of b - A x and of b summed over the owned nodes, in one
@@ -97,11 +101,15 @@ impl Stencil {
     /// worth of fresh memory to fault in); arguments as [`Stencil::apply`]'s.
     pub fn residual_squares(&self, faces: &Faces, x: &[f64], ghosts: &[f64], b: &[f64]) -> [f64; 2] {
         let mut sum = Residual { b, line: vec![0.0; faces.owned().size[0]], sums: [0.0; 2] };
-        self.rows(faces, x, ghosts, &mut sum);
+        vectorized(
+            #[inline(always)]
+            || self.rows(faces, x, ghosts, &mut sum),
+        );
         sum.sums
     }
 
     /// A x over the owned nodes, a grid line at a time into `lines`.
+    #[inline(always)]
     fn rows<'l>(&'l self, faces: &Faces, x: &'l [f64], ghosts: &'l [f64], lines: &mut impl Lines) {
         let owned = faces.owned();
         let (o, [nx, ny, nz]) = (owned.start, owned.size);
@@ -258,6 +266,7 @@ impl Lines for Residual<'_> {
         &mut self.line[..len]
     }
 
+    #[inline(always)]
     fn done(&mut self, row: usize) {
         const LANES: usize = 4;
         let b = &self.b[row..row + self.line.len()];

@@ -14,6 +14,7 @@ use std::ops::Range;
 use petsc::Patch;
 
 use crate::grid::inverse_h2;
+use crate::simd::vectorized;
 
 /// Where one rank's part of a level lies in the grid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +102,7 @@ struct Lines<'a> {
     above: &'a [f64],
 }
 
+#[inline(always)]
 fn lines<'a>(u: &'a mut [f64], layout: &LevelPart, start: [usize; 3], len: usize) -> Lines<'a> {
     let (sy, sz) = layout.strides();
     let at = layout.at(start);
@@ -117,6 +119,7 @@ fn lines<'a>(u: &'a mut [f64], layout: &LevelPart, start: [usize; 3], len: usize
 /// points only: each point of the colour ((i + j + k) even for colour 0,
 /// odd for 1) is solved for from its equation with its neighbours'
 /// current values. `xs` limits the points to a sub-range of the line.
+#[inline(always)]
 fn relax_line(
     k: &Coefficients,
     layout: &LevelPart,
@@ -177,6 +180,7 @@ const CHUNK: usize = 8;
 impl Points<'_> {
     /// Sets each point to `new(old value, right-hand side, sum of the
     /// neighbours' terms)`, the sum taken as cx (w + e) + cy (s + n) [+ cz (b + a)].
+    #[inline(always)]
     fn relax<const DIM3: bool>(self, [cx, cy, cz]: [f64; 3], new: impl Fn(f64, f64, f64) -> f64) {
         let Points { line, rhs, around, first } = self;
         let sum = |w: f64, e: f64, [s, n, b, a]: [f64; 4]| {
@@ -211,7 +215,12 @@ impl Points<'_> {
 /// the owned box, which neighbouring ranks read as ghosts: what
 /// [`sweep_fused`] needs done (and exchanged) first.
 pub fn relax_faces(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: PatchValues) {
-    for_near_faces(layout, FACES, |line, xs| relax_line(k, layout, u, f, 0, line, xs));
+    vectorized(
+        #[inline(always)]
+        || {
+            for_near_faces(layout, FACES, |line, xs| relax_line(k, layout, u, f, 0, line, xs));
+        },
+    )
 }
 
 /// How deep [`relax_faces`] reaches into the owned box; the rest of each
@@ -240,6 +249,7 @@ fn line_ends(layout: &LevelPart, [y, z]: [usize; 2], depth: usize) -> Option<([R
 /// Calls `each(line, xs)` for the points within `depth` of the owned box's
 /// faces, line by line: whole lines near a face in y or z, the ends of the
 /// others.
+#[inline(always)]
 fn for_near_faces(layout: &LevelPart, depth: usize, mut each: impl FnMut([usize; 2], Range<usize>)) {
     let [ix, iy, iz] = layout.interior();
     for z in iz {
@@ -295,15 +305,20 @@ pub fn sweep_fused(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: Patch
     let (ny, lines) = (iy.len(), iy.len() * iz.len());
     let lag = if layout.dim == 3 { ny + 1 } else { 1 };
     let line = |t: usize| [iy.start + t % ny, iz.start + t / ny];
-    for t in 0..lines + lag {
-        if t < lines {
-            relax_line(k, layout, u, f, 0, line(t), away_from_faces(layout, line(t), FACES));
-        }
-        if t >= lag {
-            relax_line(k, layout, u, f, 1, line(t - lag), ix.clone());
-            hand(layout, u, &ix, line(t - lag), &mut finished);
-        }
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            for t in 0..lines + lag {
+                if t < lines {
+                    relax_line(k, layout, u, f, 0, line(t), away_from_faces(layout, line(t), FACES));
+                }
+                if t >= lag {
+                    relax_line(k, layout, u, f, 1, line(t - lag), ix.clone());
+                    hand(layout, u, &ix, line(t - lag), &mut finished);
+                }
+            }
+        },
+    )
 }
 
 /// How a fine index spreads over coarse ones in linear interpolation
@@ -384,106 +399,111 @@ pub fn restrict(
     fc: &mut [f64],
     scratch: &mut Scratch,
 ) {
-    let [ix, iy, iz] = fine.interior();
-    let len = ix.len();
-    if len == 0 || iy.is_empty() || iz.is_empty() {
-        fc.fill(0.0);
-        return;
-    }
-    let ([cx, cy, cz], d) = (k.c, k.diagonal);
-    let (sy, sz) = fine.strides();
-    // Coarse x indices c0.. this line reaches, and the fine line from
-    // 2 c0 - 1 to 2 (c0 + cn - 1) + 1 around them, zero outside the interior.
-    let (c0, cn) = (ix.start / 2, ix.end / 2 - ix.start / 2 + 1);
-    let (lead, width) = (ix.start + 1 - 2 * c0, 2 * cn + 1);
-    let (rows, planes) = (coarse_reach(&iy), if fine.dim == 3 { coarse_reach(&iz) } else { 0..=0 });
-    // Zero where the interior does not reach: the coarse patch's edges.
-    let g = coarse.ghosted;
-    let reached = c0 - g.start[0]..c0 + cn - g.start[0];
-    for z in g.start[2]..g.end()[2] {
-        for y in g.start[1]..g.end()[1] {
-            let at = coarse.at([g.start[0], y, z]);
-            let line = &mut fc[at..at + g.size[0]];
-            if rows.contains(&y) && planes.contains(&z) {
-                line[..reached.start].fill(0.0);
-                line[reached.end..].fill(0.0);
-            } else {
-                line.fill(0.0);
-            }
-        }
-    }
-    // f - A u along the interior of fine line (y, z); None off the interior.
-    let residual = |[y, z]: [usize; 2]| {
-        if !iy.contains(&y) || !iz.contains(&z) {
-            return None;
-        }
-        let start = [ix.start, y, z];
-        let rhs = f.line(start, len);
-        let (at, sy, sz) = (fine.at(start), sy as isize, if fine.dim == 3 { sz as isize } else { sy as isize });
-        let u = match u {
-            Some(u) => [0, -1, 1, -sy, sy, -sz, sz].map(|o| &u[at.wrapping_add_signed(o)..][..len]),
-            None => [rhs; 7],
-        };
-        Some(LineResidual { f: rhs, u })
-    };
-    let k = Weights { c: [cx, cy, cz], d, u: u.is_some(), dim3: fine.dim == 3 };
-    let Scratch { lines, plane, .. } = scratch;
-    let size = lines.len() / RESTRICT_LINES;
-    let mut lines = lines.chunks_exact_mut(size).map(|l| &mut l[..width]);
-    let mut next = || lines.next().expect("scratch lines");
-    let mut ring = [next(), next(), next()];
-    let mut spare = [&mut next()[..len], &mut next()[..len]];
-    ring.iter_mut().for_each(|l| l.fill(0.0));
-    let plane = &mut plane[..if fine.dim == 3 { iy.len() * len } else { 0 }];
-    plane.fill(0.0);
-    // Coarse I along x gathers fine 2I - 1, 2I, 2I + 1 of `sum`, the fine
-    // lines already summed across y and z, into coarse line (cy_, cz_).
-    let mut gather = |sum: &[f64], cy_: usize, cz_: usize| {
-        let at = coarse.at([c0, cy_, cz_]);
-        for (o, w) in fc[at..at + cn].iter_mut().zip(sum.windows(3).step_by(2)) {
-            *o = 0.25 * w[0] + 0.5 * w[1] + 0.25 * w[2];
-        }
-    };
-    if fine.dim == 2 {
-        // Fine lines 2 cy_ - 1, 2 cy_, 2 cy_ + 1 summed (the first kept
-        // from the coarse line before), then gathered.
-        let [kept, sum, _] = &mut ring;
-        for cy_ in rows {
-            let pair = [2 * cy_, 2 * cy_ + 1].map(|y| residual([y, 0]));
-            k.weigh(pair, &mut kept[lead..lead + len], &mut sum[lead..lead + len], &mut spare);
-            gather(sum, cy_, 0);
-        }
-        return;
-    }
-    for cz_ in planes {
-        // The residual of fine line y summed over the fine planes of
-        // coarse plane cz_ (the first, plane 2 cz_ - 1, kept in `plane`
-        // from the coarse plane before), into `out`.
-        let mut across_z = |y: Option<usize>, out: &mut [f64]| {
-            let out = &mut out[lead..lead + len];
-            let Some(y) = y.filter(|y| iy.contains(y)) else {
-                out.fill(0.0);
+    vectorized(
+        #[inline(always)]
+        || {
+            let [ix, iy, iz] = fine.interior();
+            let len = ix.len();
+            if len == 0 || iy.is_empty() || iz.is_empty() {
+                fc.fill(0.0);
                 return;
-            };
-            let kept = &mut plane[(y - iy.start) * len..][..len];
-            let pair = [2 * cz_, 2 * cz_ + 1].map(|z| residual([y, z]));
-            k.weigh(pair, kept, out, &mut spare);
-        };
-        across_z((2 * rows.start()).checked_sub(1), ring[0]);
-        for cy_ in rows.clone() {
-            across_z(Some(2 * cy_), ring[1]);
-            across_z(Some(2 * cy_ + 1), ring[2]);
-            // Fine lines 2 cy_ - 1, 2 cy_, 2 cy_ + 1 summed into the first...
-            let [sum, middle, last] = &mut ring;
-            for ((o, &m), &n) in sum[lead..lead + len].iter_mut().zip(&middle[lead..]).zip(&last[lead..]) {
-                *o = 0.25 * *o + 0.5 * m + 0.25 * n;
             }
-            // ...then gathered.
-            gather(sum, cy_, cz_);
-            // Fine line 2 cy_ + 1 is the next coarse line's first.
-            ring.rotate_left(2);
-        }
-    }
+            let ([cx, cy, cz], d) = (k.c, k.diagonal);
+            let (sy, sz) = fine.strides();
+            // Coarse x indices c0.. this line reaches, and the fine line from
+            // 2 c0 - 1 to 2 (c0 + cn - 1) + 1 around them, zero outside the interior.
+            let (c0, cn) = (ix.start / 2, ix.end / 2 - ix.start / 2 + 1);
+            let (lead, width) = (ix.start + 1 - 2 * c0, 2 * cn + 1);
+            let (rows, planes) = (coarse_reach(&iy), if fine.dim == 3 { coarse_reach(&iz) } else { 0..=0 });
+            // Zero where the interior does not reach: the coarse patch's edges.
+            let g = coarse.ghosted;
+            let reached = c0 - g.start[0]..c0 + cn - g.start[0];
+            for z in g.start[2]..g.end()[2] {
+                for y in g.start[1]..g.end()[1] {
+                    let at = coarse.at([g.start[0], y, z]);
+                    let line = &mut fc[at..at + g.size[0]];
+                    if rows.contains(&y) && planes.contains(&z) {
+                        line[..reached.start].fill(0.0);
+                        line[reached.end..].fill(0.0);
+                    } else {
+                        line.fill(0.0);
+                    }
+                }
+            }
+            // f - A u along the interior of fine line (y, z); None off the interior.
+            let residual = |[y, z]: [usize; 2]| {
+                if !iy.contains(&y) || !iz.contains(&z) {
+                    return None;
+                }
+                let start = [ix.start, y, z];
+                let rhs = f.line(start, len);
+                let (at, sy, sz) = (fine.at(start), sy as isize, if fine.dim == 3 { sz as isize } else { sy as isize });
+                let u = match u {
+                    Some(u) => [0, -1, 1, -sy, sy, -sz, sz].map(|o| &u[at.wrapping_add_signed(o)..][..len]),
+                    None => [rhs; 7],
+                };
+                Some(LineResidual { f: rhs, u })
+            };
+            let k = Weights { c: [cx, cy, cz], d, u: u.is_some(), dim3: fine.dim == 3 };
+            let Scratch { lines, plane, .. } = scratch;
+            let size = lines.len() / RESTRICT_LINES;
+            let mut lines = lines.chunks_exact_mut(size).map(|l| &mut l[..width]);
+            let mut next = || lines.next().expect("scratch lines");
+            let mut ring = [next(), next(), next()];
+            let mut spare = [&mut next()[..len], &mut next()[..len]];
+            ring.iter_mut().for_each(|l| l.fill(0.0));
+            let plane = &mut plane[..if fine.dim == 3 { iy.len() * len } else { 0 }];
+            plane.fill(0.0);
+            // Coarse I along x gathers fine 2I - 1, 2I, 2I + 1 of `sum`, the fine
+            // lines already summed across y and z, into coarse line (cy_, cz_).
+            let mut gather = |sum: &[f64], cy_: usize, cz_: usize| {
+                let at = coarse.at([c0, cy_, cz_]);
+                for (o, w) in fc[at..at + cn].iter_mut().zip(sum.windows(3).step_by(2)) {
+                    *o = 0.25 * w[0] + 0.5 * w[1] + 0.25 * w[2];
+                }
+            };
+            if fine.dim == 2 {
+                // Fine lines 2 cy_ - 1, 2 cy_, 2 cy_ + 1 summed (the first kept
+                // from the coarse line before), then gathered.
+                let [kept, sum, _] = &mut ring;
+                for cy_ in rows {
+                    let pair = [2 * cy_, 2 * cy_ + 1].map(|y| residual([y, 0]));
+                    k.weigh(pair, &mut kept[lead..lead + len], &mut sum[lead..lead + len], &mut spare);
+                    gather(sum, cy_, 0);
+                }
+                return;
+            }
+            for cz_ in planes {
+                // The residual of fine line y summed over the fine planes of
+                // coarse plane cz_ (the first, plane 2 cz_ - 1, kept in `plane`
+                // from the coarse plane before), into `out`.
+                let mut across_z = |y: Option<usize>, out: &mut [f64]| {
+                    let out = &mut out[lead..lead + len];
+                    let Some(y) = y.filter(|y| iy.contains(y)) else {
+                        out.fill(0.0);
+                        return;
+                    };
+                    let kept = &mut plane[(y - iy.start) * len..][..len];
+                    let pair = [2 * cz_, 2 * cz_ + 1].map(|z| residual([y, z]));
+                    k.weigh(pair, kept, out, &mut spare);
+                };
+                across_z((2 * rows.start()).checked_sub(1), ring[0]);
+                for cy_ in rows.clone() {
+                    across_z(Some(2 * cy_), ring[1]);
+                    across_z(Some(2 * cy_ + 1), ring[2]);
+                    // Fine lines 2 cy_ - 1, 2 cy_, 2 cy_ + 1 summed into the first...
+                    let [sum, middle, last] = &mut ring;
+                    for ((o, &m), &n) in sum[lead..lead + len].iter_mut().zip(&middle[lead..]).zip(&last[lead..]) {
+                        *o = 0.25 * *o + 0.5 * m + 0.25 * n;
+                    }
+                    // ...then gathered.
+                    gather(sum, cy_, cz_);
+                    // Fine line 2 cy_ + 1 is the next coarse line's first.
+                    ring.rotate_left(2);
+                }
+            }
+        },
+    )
 }
 
 /// f - A u along the interior of one fine line: its right-hand side, and
@@ -538,6 +558,7 @@ impl Weights {
     /// the line before them, into `out`; `kept` then takes the second
     /// line's. One pass for both lines, so their memory is read at once.
     /// `spare`: two lines of scratch for a pair that is not all interior.
+    #[inline(always)]
     fn weigh(&self, pair: [Option<LineResidual>; 2], kept: &mut [f64], out: &mut [f64], spare: &mut [&mut [f64]; 2]) {
         match (self.u, self.dim3) {
             (true, true) => self.weigh_as::<true, true>(pair, kept, out, spare),
@@ -546,6 +567,7 @@ impl Weights {
         }
     }
 
+    #[inline(always)]
     fn weigh_as<const U: bool, const DIM3: bool>(
         &self,
         pair: [Option<LineResidual>; 2],
@@ -569,6 +591,7 @@ impl Weights {
         self.weigh_lines::<false, false>(LineResidual::computed(a), LineResidual::computed(b), kept, out);
     }
 
+    #[inline(always)]
     fn weigh_lines<const U: bool, const DIM3: bool>(
         &self,
         a: LineResidual,
@@ -596,13 +619,18 @@ pub fn interpolate(
     scratch: &mut Scratch,
     mut finished: Finished,
 ) {
-    let [ix, iy, iz] = fine.interior();
-    for z in iz {
-        for y in iy.clone() {
-            interpolate_line(coarse, uc, fine, u, [y, z], ix.clone(), scratch);
-            hand(fine, u, &ix, [y, z], &mut finished);
-        }
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            let [ix, iy, iz] = fine.interior();
+            for z in iz {
+                for y in iy.clone() {
+                    interpolate_line(coarse, uc, fine, u, [y, z], ix.clone(), scratch);
+                    hand(fine, u, &ix, [y, z], &mut finished);
+                }
+            }
+        },
+    )
 }
 
 /// The first step of [`interpolate_sweep`]: the correction added on the
@@ -611,7 +639,12 @@ pub fn interpolate(
 /// and the two points at each end of the other lines). The caller then
 /// updates u's ghosts and runs [`relax_faces`].
 pub fn interpolate_band(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &mut [f64], scratch: &mut Scratch) {
-    for_near_faces(fine, BAND, |line, xs| interpolate_line(coarse, uc, fine, u, line, xs, scratch));
+    vectorized(
+        #[inline(always)]
+        || {
+            for_near_faces(fine, BAND, |line, xs| interpolate_line(coarse, uc, fine, u, line, xs, scratch));
+        },
+    )
 }
 
 /// The coarse-grid correction added and a red-black sweep, in one pass
@@ -631,33 +664,39 @@ pub fn interpolate_sweep(
     scratch: &mut Scratch,
     mut finished: Finished,
 ) {
-    let [ix, iy, iz] = fine.interior();
-    let (ny, lines) = (iy.len(), iy.len() * iz.len());
-    // The red half-sweep of a line reads the next line (2-D) or plane
-    // (3-D), `ahead` lines further; the black one follows `lag` behind.
-    let (lag, ahead) = if fine.dim == 3 { (ny + 1, ny) } else { (1, 1) };
-    let line = |t: usize| [iy.start + t % ny, iz.start + t / ny];
-    let mut correct = |u: &mut [f64], t: usize| {
-        interpolate_line(coarse, uc, fine, u, line(t), away_from_faces(fine, line(t), BAND), scratch)
-    };
-    for t in 0..ahead.min(lines) {
-        correct(u, t);
-    }
-    for t in 0..lines + lag {
-        if t + ahead < lines {
-            correct(u, t + ahead);
-        }
-        if t < lines {
-            relax_line(k, fine, u, f, 0, line(t), away_from_faces(fine, line(t), FACES));
-        }
-        if t >= lag {
-            relax_line(k, fine, u, f, 1, line(t - lag), ix.clone());
-            hand(fine, u, &ix, line(t - lag), &mut finished);
-        }
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            let [ix, iy, iz] = fine.interior();
+            let (ny, lines) = (iy.len(), iy.len() * iz.len());
+            // The red half-sweep of a line reads the next line (2-D) or plane
+            // (3-D), `ahead` lines further; the black one follows `lag` behind.
+            let (lag, ahead) = if fine.dim == 3 { (ny + 1, ny) } else { (1, 1) };
+            let line = |t: usize| [iy.start + t % ny, iz.start + t / ny];
+            let mut correct = |u: &mut [f64], t: usize| {
+                interpolate_line(coarse, uc, fine, u, line(t), away_from_faces(fine, line(t), BAND), scratch)
+            };
+            for t in 0..ahead.min(lines) {
+                correct(u, t);
+            }
+            for t in 0..lines + lag {
+                if t + ahead < lines {
+                    correct(u, t + ahead);
+                }
+                if t < lines {
+                    relax_line(k, fine, u, f, 0, line(t), away_from_faces(fine, line(t), FACES));
+                }
+                if t >= lag {
+                    relax_line(k, fine, u, f, 1, line(t - lag), ix.clone());
+                    hand(fine, u, &ix, line(t - lag), &mut finished);
+                }
+            }
+        },
+    )
 }
 
 /// Adds the linear interpolation of `uc` to points `xs` of fine line (y, z).
+#[inline(always)]
 fn interpolate_line(
     coarse: &LevelPart,
     uc: &[f64],
@@ -746,64 +785,69 @@ fn midpoint(w: [f64; 4]) -> f64 {
 /// discretization's). `uc` must hold its boundary values and current ghosts
 /// two deep, which the coarse levels have.
 pub fn interpolate_cubic(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &mut [f64], scratch: &mut Scratch) {
-    let [ix, iy, iz] = fine.interior();
-    let len = ix.len();
-    if len == 0 {
-        return;
-    }
-    let m = coarse.points;
-    // The coarse x range the line reads (within the coarse ghosted patch).
-    let (g0, gn) = (coarse.ghosted.start[0], coarse.ghosted.size[0]);
-    let cr = &mut scratch.coarse_wide[..gn];
-    let line_taps = |n: usize, d: usize| if d < fine.dim { cubic_taps(n, m[d]) } else { ([(0, 1.0); 4], 1) };
-    for z in iz {
-        let (zt, nz) = line_taps(z, 2);
-        for y in iy.clone() {
-            let (yt, ny) = line_taps(y, 1);
-            cr.fill(0.0);
-            for &(cz_, wz) in &zt[..nz] {
-                for &(cy_, wy) in &yt[..ny] {
-                    let at = coarse.at([g0, cy_, cz_]);
-                    let w = wy * wz;
-                    for (o, v) in cr.iter_mut().zip(&uc[at..at + gn]) {
-                        *o += w * v;
+    vectorized(
+        #[inline(always)]
+        || {
+            let [ix, iy, iz] = fine.interior();
+            let len = ix.len();
+            if len == 0 {
+                return;
+            }
+            let m = coarse.points;
+            // The coarse x range the line reads (within the coarse ghosted patch).
+            let (g0, gn) = (coarse.ghosted.start[0], coarse.ghosted.size[0]);
+            let cr = &mut scratch.coarse_wide[..gn];
+            let line_taps = |n: usize, d: usize| if d < fine.dim { cubic_taps(n, m[d]) } else { ([(0, 1.0); 4], 1) };
+            for z in iz {
+                let (zt, nz) = line_taps(z, 2);
+                for y in iy.clone() {
+                    let (yt, ny) = line_taps(y, 1);
+                    cr.fill(0.0);
+                    for &(cz_, wz) in &zt[..nz] {
+                        for &(cy_, wy) in &yt[..ny] {
+                            let at = coarse.at([g0, cy_, cz_]);
+                            let w = wy * wz;
+                            for (o, v) in cr.iter_mut().zip(&uc[at..at + gn]) {
+                                *o += w * v;
+                            }
+                        }
+                    }
+                    let at = fine.at([ix.start, y, z]);
+                    let line = &mut u[at..at + len];
+                    let point = |n: usize| {
+                        let c = n / 2 - g0;
+                        if n % 2 == 0 {
+                            cr[c]
+                        } else if n / 2 >= 1 && n / 2 + 3 <= m[0] {
+                            midpoint([cr[c - 1], cr[c], cr[c + 1], cr[c + 2]])
+                        } else {
+                            let (taps, k) = cubic_taps(n, m[0]);
+                            taps[..k].iter().map(|&(t, w)| w * cr[t - g0]).sum()
+                        }
+                    };
+                    // Fine points 2I and 2I + 1 in pairs where the four-point
+                    // formula applies (no test per point), the others one by one.
+                    let first = ix.start.div_ceil(2).max(1);
+                    let pairs = (ix.end / 2).min(m[0].saturating_sub(2)).saturating_sub(first);
+                    let (head, rest) = line.split_at_mut((2 * first).clamp(ix.start, ix.end) - ix.start);
+                    let (middle, tail) = rest.split_at_mut(2 * pairs);
+                    for (i, o) in head.iter_mut().enumerate() {
+                        *o = point(ix.start + i);
+                    }
+                    if pairs > 0 {
+                        for (pair, w) in middle.chunks_exact_mut(2).zip(cr[first - g0 - 1..].windows(4)) {
+                            pair[0] = w[1];
+                            pair[1] = midpoint([w[0], w[1], w[2], w[3]]);
+                        }
+                    }
+                    let done = ix.start + head.len() + middle.len();
+                    for (i, o) in tail.iter_mut().enumerate() {
+                        *o = point(done + i);
                     }
                 }
             }
-            let at = fine.at([ix.start, y, z]);
-            let line = &mut u[at..at + len];
-            let point = |n: usize| {
-                let c = n / 2 - g0;
-                if n % 2 == 0 {
-                    cr[c]
-                } else if n / 2 >= 1 && n / 2 + 3 <= m[0] {
-                    midpoint([cr[c - 1], cr[c], cr[c + 1], cr[c + 2]])
-                } else {
-                    let (taps, k) = cubic_taps(n, m[0]);
-                    taps[..k].iter().map(|&(t, w)| w * cr[t - g0]).sum()
-                }
-            };
-            // Fine points 2I and 2I + 1 in pairs where the four-point
-            // formula applies (no test per point), the others one by one.
-            let first = ix.start.div_ceil(2).max(1);
-            let pairs = (ix.end / 2).min(m[0].saturating_sub(2)).saturating_sub(first);
-            let (head, rest) = line.split_at_mut((2 * first).clamp(ix.start, ix.end) - ix.start);
-            let (middle, tail) = rest.split_at_mut(2 * pairs);
-            for (i, o) in head.iter_mut().enumerate() {
-                *o = point(ix.start + i);
-            }
-            if pairs > 0 {
-                for (pair, w) in middle.chunks_exact_mut(2).zip(cr[first - g0 - 1..].windows(4)) {
-                    pair[0] = w[1];
-                    pair[1] = midpoint([w[0], w[1], w[2], w[3]]);
-                }
-            }
-            let done = ix.start + head.len() + middle.len();
-            for (i, o) in tail.iter_mut().enumerate() {
-                *o = point(done + i);
-            }
-        }
-    }
+        },
+    )
 }
 
 #[cfg(test)]

@@ -379,11 +379,13 @@ impl Preconditioner for Multigrid<'_> {
         let mut text = format!(
             "poisson's geometric multigrid, matrix-free: {} levels, {cycle}\n\
              smoother: red-black Gauss-Seidel, {} sweep(s) down, {} up, over-relaxation {}\n\
-             restriction: full weighting; interpolation: linear (cubic for the F-cycle's steps up)\n",
+             restriction: full weighting; interpolation: linear (cubic for the F-cycle's steps up)\n\
+             kernels built for {} (chosen at run time for this processor)\n",
             self.levels.len(),
             o.smooth_down,
             o.smooth_up,
-            o.omega
+            o.omega,
+            crate::simd::instructions()
         );
         for (i, level) in self.levels.iter().enumerate().rev() {
             let p = &level.layout.points[..level.layout.dim];
