@@ -8,7 +8,7 @@
 //! - `assembly/aij`: building the AIJ matrix (MatSetValuesStencil, assembly);
 //! - `gmg/*`: the fast path's kernels on one process's arrays: a fused
 //!   red-black Gauss-Seidel sweep, the residual restricted as computed, the
-//!   coarse correction interpolated and added (alone, and within a sweep);
+//!   coarse correction interpolated and added;
 //!   then the same kernels and the matrix-free product's stencil on 2
 //!   threads at once (as in a 2-rank solve, which shares one memory bus)
 //!   against the triad on 2 threads.
@@ -175,13 +175,10 @@ fn multigrid(c: &mut Criterion, summary: &mut Summary) {
         // A sweep reads u and f and writes u; the restriction reads u and f
         // and writes the coarse right-hand side; interpolation reads and
         // writes u and reads the coarse correction.
-        // The interpolation fused into the sweep reads u, f and the coarse
-        // correction and writes u.
-        let kernels: [(&str, &str, u64); 4] = [
+        let kernels: [(&str, &str, u64); 3] = [
             ("sweep", "red-black Gauss-Seidel sweep, fused", 24 * unknowns),
             ("restrict", "residual restricted by full weighting", 16 * unknowns + coarse_bytes),
             ("interpolate", "linear interpolation added", 16 * unknowns + coarse_bytes),
-            ("interpolate-sweep", "interpolation added within a sweep", 24 * unknowns + coarse_bytes),
         ];
         for (name, label, bytes) in kernels {
             let record = Record::new("gmg", name, &param, format!("{label}, {case}"), bytes, unknowns);
@@ -197,31 +194,12 @@ fn multigrid(c: &mut Criterion, summary: &mut Summary) {
                     "restrict" => {
                         b.iter(|| mg::restrict(&k, &fine, Some(&u), rhs, &coarse, black_box(&mut fc), &mut scratch))
                     }
-                    "interpolate" => {
-                        b.iter(|| mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), &mut scratch, None))
-                    }
-                    _ => b.iter(|| interpolate_sweep(&k, &coarse, &uc, &fine, black_box(&mut u), rhs, &mut scratch)),
+                    _ => b.iter(|| mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), &mut scratch, None)),
                 }
             });
         }
     }
     group.finish();
-}
-
-/// The correction added and one sweep as the fast path runs them on one
-/// process: the band first, then the faces, then the rest in one pass.
-fn interpolate_sweep(
-    k: &Coefficients,
-    coarse: &LevelPart,
-    uc: &[f64],
-    fine: &LevelPart,
-    u: &mut [f64],
-    rhs: PatchValues,
-    scratch: &mut Scratch,
-) {
-    mg::interpolate_band(coarse, uc, fine, u, scratch);
-    mg::relax_faces(k, fine, u, rhs);
-    mg::interpolate_sweep(k, coarse, uc, fine, u, rhs, scratch, None);
 }
 
 /// Whether the command line's criterion filter (if any) names `group`.
@@ -261,7 +239,7 @@ fn two_workers(petsc: &Petsc) {
         rate / 1e9,
         100.0 * rate / triad
     );
-    for kernel in ["sweep", "restrict", "interpolate", "interpolate-sweep"] {
+    for kernel in ["sweep", "restrict", "interpolate"] {
         let rate = stream::concurrent_rate(WORKERS, ROUNDS, || {
             let (fine, coarse) = (level(size), level(GridSize { points: size.points / 2 + 1, ..size }));
             let k = Coefficients::new(fine.dim, fine.points, OMEGAS[fine.dim - 2]);
@@ -282,13 +260,9 @@ fn two_workers(petsc: &Petsc) {
                         mg::restrict(&k, &fine, Some(&u), rhs, &coarse, black_box(&mut fc), &mut scratch);
                         16 * n as u64 + coarse_bytes
                     }
-                    "interpolate" => {
+                    _ => {
                         mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), &mut scratch, None);
                         16 * n as u64 + coarse_bytes
-                    }
-                    _ => {
-                        interpolate_sweep(&k, &coarse, &uc, &fine, black_box(&mut u), rhs, &mut scratch);
-                        24 * n as u64 + coarse_bytes
                     }
                 }
             }

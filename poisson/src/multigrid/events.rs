@@ -18,23 +18,15 @@ pub enum Kernel {
     Interpolation,
     /// Ghost values moved between ranks (updates and sums).
     GhostExchange,
-    /// The correction from the level below added within the first sweep
-    /// after it (one pass over memory), ghost exchanges included.
-    InterpolationSmooth,
 }
 
 /// The events' names; a level's are these followed by " L" and its number,
 /// 0 for the coarsest (as `-ksp_view` numbers them).
-pub const NAMES: [&str; 5] = ["GMGSmooth", "GMGResRestr", "GMGInterp", "GMGGhosts", "GMGInterpSm"];
+pub const NAMES: [&str; 4] = ["GMGSmooth", "GMGResRestr", "GMGInterp", "GMGGhosts"];
 
 /// Every kernel, in the order of [`NAMES`].
-pub const KERNELS: [Kernel; 5] = [
-    Kernel::Smooth,
-    Kernel::ResidualRestriction,
-    Kernel::Interpolation,
-    Kernel::GhostExchange,
-    Kernel::InterpolationSmooth,
-];
+pub const KERNELS: [Kernel; 4] =
+    [Kernel::Smooth, Kernel::ResidualRestriction, Kernel::Interpolation, Kernel::GhostExchange];
 
 /// The coarsest level's direct solve.
 pub const COARSE: &str = "GMGCoarseSolve";
@@ -46,13 +38,13 @@ pub fn name(kernel: Kernel, level: usize) -> String {
 
 /// One level's events.
 #[derive(Clone, Copy, Debug)]
-pub struct LevelEvents<'p>([Event<'p>; 5]);
+pub struct LevelEvents<'p>([Event<'p>; 4]);
 
 impl<'p> LevelEvents<'p> {
     /// Registers (or finds) the events of `level`: every rank alike.
     pub fn register(petsc: &'p Petsc, level: usize) -> Result<Self> {
-        let [a, b, c, d, e] = KERNELS.map(|k| Event::register(petsc, &name(k, level)));
-        Ok(LevelEvents([a?, b?, c?, d?, e?]))
+        let [a, b, c, d] = KERNELS.map(|k| Event::register(petsc, &name(k, level)));
+        Ok(LevelEvents([a?, b?, c?, d?]))
     }
 
     pub fn get(&self, kernel: Kernel) -> &Event<'p> {

@@ -227,8 +227,6 @@ pub fn relax_faces(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: Patch
 /// red half-sweep leaves those points alone (each red point is relaxed
 /// once, as over-relaxation needs).
 const FACES: usize = 1;
-/// What [`relax_faces`] reads: its points and their neighbours.
-const BAND: usize = FACES + 1;
 
 /// Interior line (y, z) split by its distance from the faces of the owned
 /// box: `None` when the line lies within `depth` lines (planes in 3-D) of
@@ -633,68 +631,6 @@ pub fn interpolate(
     )
 }
 
-/// The first step of [`interpolate_sweep`]: the correction added on the
-/// points that the red half-sweep next to the faces ([`relax_faces`])
-/// reads (the two lines, planes in 3-D, at each end of the owned interior
-/// and the two points at each end of the other lines). The caller then
-/// updates u's ghosts and runs [`relax_faces`].
-pub fn interpolate_band(coarse: &LevelPart, uc: &[f64], fine: &LevelPart, u: &mut [f64], scratch: &mut Scratch) {
-    vectorized(
-        #[inline(always)]
-        || {
-            for_near_faces(fine, BAND, |line, xs| interpolate_line(coarse, uc, fine, u, line, xs, scratch));
-        },
-    )
-}
-
-/// The coarse-grid correction added and a red-black sweep, in one pass
-/// over memory: as [`sweep_fused`], with each line's correction added (on
-/// the points [`interpolate_band`] left) just before the red half-sweep
-/// first reads it. Equal to [`interpolate`] then a sweep, bit for bit.
-/// The cycle uses it in 2-D only: in 3-D the correction would run a plane
-/// ahead of the red half-sweep, beyond L2, and the two apart were faster.
-#[allow(clippy::too_many_arguments)]
-pub fn interpolate_sweep(
-    k: &Coefficients,
-    coarse: &LevelPart,
-    uc: &[f64],
-    fine: &LevelPart,
-    u: &mut [f64],
-    f: PatchValues,
-    scratch: &mut Scratch,
-    mut finished: Finished,
-) {
-    vectorized(
-        #[inline(always)]
-        || {
-            let [ix, iy, iz] = fine.interior();
-            let (ny, lines) = (iy.len(), iy.len() * iz.len());
-            // The red half-sweep of a line reads the next line (2-D) or plane
-            // (3-D), `ahead` lines further; the black one follows `lag` behind.
-            let (lag, ahead) = if fine.dim == 3 { (ny + 1, ny) } else { (1, 1) };
-            let line = |t: usize| [iy.start + t % ny, iz.start + t / ny];
-            let mut correct = |u: &mut [f64], t: usize| {
-                interpolate_line(coarse, uc, fine, u, line(t), away_from_faces(fine, line(t), BAND), scratch)
-            };
-            for t in 0..ahead.min(lines) {
-                correct(u, t);
-            }
-            for t in 0..lines + lag {
-                if t + ahead < lines {
-                    correct(u, t + ahead);
-                }
-                if t < lines {
-                    relax_line(k, fine, u, f, 0, line(t), away_from_faces(fine, line(t), FACES));
-                }
-                if t >= lag {
-                    relax_line(k, fine, u, f, 1, line(t - lag), ix.clone());
-                    hand(fine, u, &ix, line(t - lag), &mut finished);
-                }
-            }
-        },
-    )
-}
-
 /// Adds the linear interpolation of `uc` to points `xs` of fine line (y, z).
 #[inline(always)]
 fn interpolate_line(
@@ -954,64 +890,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_sweep_that_interpolates_equals_the_interpolation_then_a_sweep() {
-        for dim in [2, 3] {
-            let (whole, coarse) = (layout(dim, 17), layout(dim, 9));
-            // One rank's box inside the grid, the others' points as its
-            // ghosts (one process plays every rank): from the whole grid
-            // to boxes that start or end inside it, some only 1 to 3 wide.
-            let boxes = [
-                ([0, 0, 0], [17, 17, 17]),
-                ([3, 4, 2], [9, 8, 10]),
-                ([0, 5, 0], [12, 12, 17]),
-                ([6, 0, 9], [5, 3, 8]),
-                ([7, 2, 1], [1, 2, 3]),
-            ];
-            for (start, size) in boxes {
-                let (start, size) =
-                    if dim == 3 { (start, size) } else { ([start[0], start[1], 0], [size[0], size[1], 1]) };
-                let fine = LevelPart { owned: Patch { start, size }, ..whole };
-                let k = Coefficients::new(dim, fine.points, OMEGA);
-                let f = field(&fine, |[x, y, z]| ((x * 7 + y * 3 + z * 5) % 11) as f64 - 4.0);
-                let rhs = PatchValues { data: &f, patch: fine.ghosted };
-                let uc = field(&coarse, |[x, y, z]| ((x * 5 + y * 2 + z) % 7) as f64 * 0.5);
-                let u0 =
-                    field(&fine, |n| if interior(&whole, n) { ((n[0] * n[1] + 2 * n[2]) % 9) as f64 } else { 0.0 });
-                let mut scratch = Scratch::new(&fine, Some(&coarse));
-                let (mut plain, mut fused) = (u0.clone(), u0);
-                // The whole grid's correction first: the ghosts are other
-                // ranks' points, corrected by them.
-                let mut all = Scratch::new(&whole, Some(&coarse));
-                interpolate(&coarse, &uc, &whole, &mut plain, &mut all, None);
-                let ghosts_done = plain.clone();
-                relax_faces(&k, &fine, &mut plain, rhs);
-                let faces_relaxed = plain.clone();
-                sweep_fused(&k, &fine, &mut plain, rhs, None);
-                interpolate_band(&coarse, &uc, &fine, &mut fused, &mut scratch);
-                // The ghost update: every point outside the box from the others.
-                for (i, v) in fused.iter_mut().enumerate() {
-                    if !owned_at(&fine, i) {
-                        *v = ghosts_done[i];
-                    }
-                }
-                relax_faces(&k, &fine, &mut fused, rhs);
-                // What the neighbours get next: the band, which must be
-                // final (corrected, and its red faces relaxed) by now.
-                for_near_faces(&fine, BAND, |[y, z], xs| {
-                    for x in xs {
-                        let i = fine.at([x, y, z]);
-                        assert_eq!(fused[i], faces_relaxed[i], "{dim}-D {start:?} {size:?}: band point {x} {y} {z}");
-                    }
-                });
-                hands_final_lines(&fine, &mut fused, |u, done| {
-                    interpolate_sweep(&k, &coarse, &uc, &fine, u, rhs, &mut scratch, done)
-                });
-                assert_eq!(fused, plain, "{dim}-D {start:?} {size:?}");
-            }
-        }
-    }
-
     /// Runs `pass` on `u` with a recorder for its finished lines, and checks
     /// that it handed over every interior line of `l` once, each with the
     /// values it holds at the end.
@@ -1024,13 +902,6 @@ mod tests {
         let expected: Vec<_> = iz.flat_map(|z| iy.clone().map(move |y| [y, z])).map(line).collect();
         handed.sort_by_key(|([y, z], _)| [*z, *y]);
         assert_eq!(handed, expected, "box {:?}", l.owned);
-    }
-
-    /// Whether index `i` of an array over the whole grid is in the owned box.
-    fn owned_at(l: &LevelPart, i: usize) -> bool {
-        let g = l.ghosted.size;
-        let n = [i % g[0], i / g[0] % g[1], i / (g[0] * g[1])];
-        (0..3).all(|d| (l.owned.start[d]..l.owned.end()[d]).contains(&n[d]))
     }
 
     #[test]

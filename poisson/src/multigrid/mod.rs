@@ -27,8 +27,8 @@ use crate::option::{Default, Kind, Opt};
 use coarse::Coarse;
 use events::{Kernel, LevelEvents};
 use kernels::{
-    Coefficients, Finished, LevelPart, PatchValues, Scratch, hand_all, interpolate, interpolate_band,
-    interpolate_cubic, interpolate_sweep, relax_faces, restrict, sweep_fused,
+    Coefficients, Finished, LevelPart, PatchValues, Scratch, hand_all, interpolate, interpolate_cubic, relax_faces,
+    restrict, sweep_fused,
 };
 pub use plan::{LevelGrid, plan};
 
@@ -266,23 +266,6 @@ impl<'p> Level<'p> {
         })
     }
 
-    /// Adds the correction in `below`'s u (ghosts current) and runs one
-    /// sweep, in one pass over memory for most points; the sweep hands its
-    /// lines to `finished`.
-    fn correct_and_smooth(&mut self, rhs: Option<PatchValues>, below: &Level, finished: Finished) -> Result<()> {
-        let Level { layout, k, exchange, events, u, f, scratch, .. } = self;
-        let rhs = rhs.unwrap_or(PatchValues { data: f, patch: layout.ghosted });
-        let (coarse, uc) = (&below.layout, &below.u);
-        events.get(Kernel::InterpolationSmooth).time(|| {
-            interpolate_band(coarse, uc, layout, u, scratch);
-            update(events, exchange, u)?;
-            relax_faces(k, layout, u, rhs);
-            update(events, exchange, u)?;
-            interpolate_sweep(k, coarse, uc, layout, u, rhs, scratch, finished);
-            Ok(())
-        })
-    }
-
     /// Fills u's ghosts.
     fn update_u(&mut self) -> Result<()> {
         update(&self.events, &self.exchange, &mut self.u)
@@ -427,20 +410,14 @@ fn v_cycle(
     v_cycle(lower, coarse, options, None, None)?;
     let below = lower.last_mut().expect("checked above");
     below.update_u()?;
-    // In 3-D the correction takes a pass of its own: within the sweep it
-    // runs a plane ahead of the red half-sweep, a working set beyond L2,
-    // and the cycle took longer (docs/benchmarks.md, "Kernels").
-    if options.smooth_up == 0 || top.layout.dim == 3 {
-        let (now, later) = if options.smooth_up == 0 { (finished, None) } else { (None, finished) };
-        top.events.get(Kernel::Interpolation).time(|| {
-            interpolate(&below.layout, &below.u, &top.layout, &mut top.u, &mut top.scratch, now);
-            Ok(())
-        })?;
-        return top.smooth(rhs, options.smooth_up, later);
-    }
-    let (now, later) = if options.smooth_up == 1 { (finished, None) } else { (None, finished) };
-    top.correct_and_smooth(rhs, below, now)?;
-    top.smooth(rhs, options.smooth_up - 1, later)
+    // The correction takes a pass of its own: added within the sweep after
+    // it instead, it measured slower (docs/benchmarks.md, "Kernels").
+    let (now, later) = if options.smooth_up == 0 { (finished, None) } else { (None, finished) };
+    top.events.get(Kernel::Interpolation).time(|| {
+        interpolate(&below.layout, &below.u, &top.layout, &mut top.u, &mut top.scratch, now);
+        Ok(())
+    })?;
+    top.smooth(rhs, options.smooth_up, later)
 }
 
 /// Full multigrid: the right-hand side restricted to every level, the
