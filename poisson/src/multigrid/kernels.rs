@@ -218,7 +218,7 @@ pub fn relax_faces(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: Patch
     vectorized(
         #[inline(always)]
         || {
-            for_near_faces(layout, FACES, |line, xs| relax_line(k, layout, u, f, 0, line, xs));
+            for_near_faces(layout, |line, xs| relax_line(k, layout, u, f, 0, line, xs));
         },
     )
 }
@@ -229,30 +229,30 @@ pub fn relax_faces(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: Patch
 const FACES: usize = 1;
 
 /// Interior line (y, z) split by its distance from the faces of the owned
-/// box: `None` when the line lies within `depth` lines (planes in 3-D) of
-/// a face in y or z; else the `depth` points at each of its ends, and the
+/// box: `None` when the line lies within [`FACES`] lines (planes in 3-D) of
+/// a face in y or z; else the [`FACES`] points at each of its ends, and the
 /// rest.
-fn line_ends(layout: &LevelPart, [y, z]: [usize; 2], depth: usize) -> Option<([Range<usize>; 2], Range<usize>)> {
+fn line_ends(layout: &LevelPart, [y, z]: [usize; 2]) -> Option<([Range<usize>; 2], Range<usize>)> {
     let [ix, iy, iz] = layout.interior();
-    let near = |r: &Range<usize>, n: usize| n < r.start + depth || n + depth >= r.end;
+    let near = |r: &Range<usize>, n: usize| n < r.start + FACES || n + FACES >= r.end;
     if near(&iy, y) || (layout.dim == 3 && near(&iz, z)) {
         return None;
     }
-    let first = ix.start..(ix.start + depth).min(ix.end);
-    let last = ix.end.saturating_sub(depth).max(first.end)..ix.end;
+    let first = ix.start..(ix.start + FACES).min(ix.end);
+    let last = ix.end.saturating_sub(FACES).max(first.end)..ix.end;
     let rest = first.end..last.start;
     Some(([first, last], rest))
 }
 
-/// Calls `each(line, xs)` for the points within `depth` of the owned box's
-/// faces, line by line: whole lines near a face in y or z, the ends of the
-/// others.
+/// Calls `each(line, xs)` for the points within [`FACES`] of the owned
+/// box's faces, line by line: whole lines near a face in y or z, the ends
+/// of the others.
 #[inline(always)]
-fn for_near_faces(layout: &LevelPart, depth: usize, mut each: impl FnMut([usize; 2], Range<usize>)) {
+fn for_near_faces(layout: &LevelPart, mut each: impl FnMut([usize; 2], Range<usize>)) {
     let [ix, iy, iz] = layout.interior();
     for z in iz {
         for y in iy.clone() {
-            match line_ends(layout, [y, z], depth) {
+            match line_ends(layout, [y, z]) {
                 None => each([y, z], ix.clone()),
                 Some((ends, _)) => ends.into_iter().for_each(|xs| each([y, z], xs)),
             }
@@ -260,10 +260,10 @@ fn for_near_faces(layout: &LevelPart, depth: usize, mut each: impl FnMut([usize;
     }
 }
 
-/// The points of interior line (y, z) at least `depth` from the owned
+/// The points of interior line (y, z) at least [`FACES`] from the owned
 /// box's faces (empty for a line near a face in y or z).
-fn away_from_faces(layout: &LevelPart, line: [usize; 2], depth: usize) -> Range<usize> {
-    line_ends(layout, line, depth).map_or(0..0, |(_, rest)| rest)
+fn away_from_faces(layout: &LevelPart, line: [usize; 2]) -> Range<usize> {
+    line_ends(layout, line).map_or(0..0, |(_, rest)| rest)
 }
 
 /// Where a level's last pass hands each owned interior line (y, z) its
@@ -308,7 +308,7 @@ pub fn sweep_fused(k: &Coefficients, layout: &LevelPart, u: &mut [f64], f: Patch
         || {
             for t in 0..lines + lag {
                 if t < lines {
-                    relax_line(k, layout, u, f, 0, line(t), away_from_faces(layout, line(t), FACES));
+                    relax_line(k, layout, u, f, 0, line(t), away_from_faces(layout, line(t)));
                 }
                 if t >= lag {
                     relax_line(k, layout, u, f, 1, line(t - lag), ix.clone());
@@ -406,7 +406,6 @@ pub fn restrict(
                 fc.fill(0.0);
                 return;
             }
-            let ([cx, cy, cz], d) = (k.c, k.diagonal);
             let (sy, sz) = fine.strides();
             // Coarse x indices c0.. this line reaches, and the fine line from
             // 2 c0 - 1 to 2 (c0 + cn - 1) + 1 around them, zero outside the interior.
@@ -442,7 +441,7 @@ pub fn restrict(
                 };
                 Some(LineResidual { f: rhs, u })
             };
-            let k = Weights { c: [cx, cy, cz], d, u: u.is_some(), dim3: fine.dim == 3 };
+            let k = Weights { k: *k, u: u.is_some(), dim3: fine.dim == 3 };
             let Scratch { lines, plane, .. } = scratch;
             let size = lines.len() / RESTRICT_LINES;
             let mut lines = lines.chunks_exact_mut(size).map(|l| &mut l[..width]);
@@ -527,8 +526,7 @@ impl<'a> LineResidual<'a> {
 
 /// The residual's coefficients, as [`restrict`] weighs it.
 struct Weights {
-    c: [f64; 3],
-    d: f64,
+    k: Coefficients,
     /// false: u taken as zero, the residual is f.
     u: bool,
     dim3: bool,
@@ -538,7 +536,7 @@ impl Weights {
     /// At point x of `line`.
     #[inline(always)]
     fn at<const U: bool, const DIM3: bool>(&self, line: &LineResidual, x: usize) -> f64 {
-        let ([cx, cy, cz], d, r) = (self.c, self.d, line.f[x]);
+        let ([cx, cy, cz], d, r) = (self.k.c, self.k.diagonal, line.f[x]);
         if !U {
             return r;
         }
