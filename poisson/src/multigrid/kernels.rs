@@ -427,9 +427,10 @@ pub fn restrict(
                     }
                 }
             }
+            let inside = |[y, z]: [usize; 2]| iy.contains(&y) && iz.contains(&z);
             // f - A u along the interior of fine line (y, z); None off the interior.
             let residual = |[y, z]: [usize; 2]| {
-                if !iy.contains(&y) || !iz.contains(&z) {
+                if !inside([y, z]) {
                     return None;
                 }
                 let start = [ix.start, y, z];
@@ -440,6 +441,22 @@ pub fn restrict(
                     None => [rhs; 7],
                 };
                 Some(LineResidual { f: rhs, u })
+            };
+            // Fine line (y, z) and the next one across (y + 1 in 2-D, z + 1 in 3-D).
+            let pair = |[y, z]: [usize; 2]| {
+                let (next, across) = if fine.dim == 3 { ([y, z + 1], sz) } else { ([y + 1, z], sy) };
+                if !inside([y, z]) || !inside(next) {
+                    return Pair::AtFace([[y, z], next].map(residual));
+                }
+                let at = fine.at([ix.start, y, z]);
+                let f = [[y, z], next].map(|[y, z]| f.line([ix.start, y, z], len));
+                let Some(u) = u else {
+                    return Pair::Interior(LinePair { f, across: [f[0]; 4], sides: [f; 2] });
+                };
+                // Each line across from a point before the interior to one after it.
+                let line = |j: usize| &u[at + j * across - across - 1..][..len + 2];
+                let sides = [at, at + across].map(|c| [&u[c - sy..][..len], &u[c + sy..][..len]]);
+                Pair::Interior(LinePair { f, across: [0, 1, 2, 3].map(line), sides })
             };
             let k = Weights { k: *k, u: u.is_some(), dim3: fine.dim == 3 };
             let Scratch { lines, plane, .. } = scratch;
@@ -464,8 +481,7 @@ pub fn restrict(
                 // from the coarse line before), then gathered.
                 let [kept, sum, _] = &mut ring;
                 for cy_ in rows {
-                    let pair = [2 * cy_, 2 * cy_ + 1].map(|y| residual([y, 0]));
-                    k.weigh(pair, &mut kept[lead..lead + len], &mut sum[lead..lead + len], &mut spare);
+                    k.weigh(pair([2 * cy_, 0]), &mut kept[lead..lead + len], &mut sum[lead..lead + len], &mut spare);
                     gather(sum, cy_, 0);
                 }
                 return;
@@ -481,8 +497,7 @@ pub fn restrict(
                         return;
                     };
                     let kept = &mut plane[(y - iy.start) * len..][..len];
-                    let pair = [2 * cz_, 2 * cz_ + 1].map(|z| residual([y, z]));
-                    k.weigh(pair, kept, out, &mut spare);
+                    k.weigh(pair([y, 2 * cz_]), kept, out, &mut spare);
                 };
                 across_z((2 * rows.start()).checked_sub(1), ring[0]);
                 for cy_ in rows.clone() {
@@ -512,16 +527,40 @@ struct LineResidual<'a> {
     u: [&'a [f64]; 7],
 }
 
-impl<'a> LineResidual<'a> {
-    /// A residual already computed (read as f, with u zero).
-    fn computed(values: &'a [f64]) -> Self {
-        LineResidual { f: values, u: [values; 7] }
-    }
-
+impl LineResidual<'_> {
     /// Cut to `len` points, so that the loops over them need no bounds checks.
     fn cut(self, len: usize) -> Self {
         LineResidual { f: &self.f[..len], u: self.u.map(|l| &l[..len]) }
     }
+}
+
+/// f - A u along the interiors of two fine lines next to each other
+/// across (in y in 2-D, in z in 3-D): f on each; u on the four lines
+/// across, from the one before the first to the one after the second, each
+/// a point longer at both ends; in 3-D, u on each line's neighbours south
+/// and north. Lines shared by both residuals are one slice, and a point's
+/// west and east neighbours are read from the line it is on, so the loop
+/// holds few pointers (as many as registers allow, with no spills).
+#[derive(Clone, Copy)]
+struct LinePair<'a> {
+    f: [&'a [f64]; 2],
+    across: [&'a [f64]; 4],
+    sides: [[&'a [f64]; 2]; 2],
+}
+
+impl LinePair<'_> {
+    /// Cut to `len` points, so that the loops over them need no bounds checks.
+    fn cut<const U: bool>(self, len: usize) -> Self {
+        let across = if U { self.across.map(|l| &l[..len + 2]) } else { self.across };
+        LinePair { f: self.f.map(|l| &l[..len]), across, sides: self.sides.map(|s| s.map(|l| &l[..len])) }
+    }
+}
+
+/// The two lines [`Weights::weigh`] takes: both in the owned interior, or
+/// at a face of the owned box, each line apart (None: off the interior).
+enum Pair<'a> {
+    Interior(LinePair<'a>),
+    AtFace([Option<LineResidual<'a>>; 2]),
 }
 
 /// The residual's coefficients, as [`restrict`] weighs it.
@@ -533,15 +572,11 @@ struct Weights {
 }
 
 impl Weights {
-    /// At point x of `line`.
+    /// f - A u at a point: its right-hand side `r`, u there and at its
+    /// neighbours west, east, south, north, below and above.
     #[inline(always)]
-    fn at<const U: bool, const DIM3: bool>(&self, line: &LineResidual, x: usize) -> f64 {
-        let ([cx, cy, cz], d, r) = (self.k.c, self.k.diagonal, line.f[x]);
-        if !U {
-            return r;
-        }
-        let [c, w, e, s, n, b, a] = &line.u;
-        let [c, w, e, s, n, b, a] = [c[x], w[x], e[x], s[x], n[x], b[x], a[x]];
+    fn residual<const DIM3: bool>(&self, r: f64, [c, w, e, s, n, b, a]: [f64; 7]) -> f64 {
+        let ([cx, cy, cz], d) = (self.k.c, self.k.diagonal);
         if DIM3 {
             r - (d * c - cx * (w + e) - cy * (s + n) - cz * (b + a))
         } else {
@@ -549,13 +584,40 @@ impl Weights {
         }
     }
 
-    /// The residuals of two consecutive fine lines (None: off the interior,
-    /// zero) weighed 1/2 and 1/4 and added to 1/4 of `kept`, the residual of
-    /// the line before them, into `out`; `kept` then takes the second
-    /// line's. One pass for both lines, so their memory is read at once.
-    /// `spare`: two lines of scratch for a pair that is not all interior.
+    /// At point x of `line`.
     #[inline(always)]
-    fn weigh(&self, pair: [Option<LineResidual>; 2], kept: &mut [f64], out: &mut [f64], spare: &mut [&mut [f64]; 2]) {
+    fn at<const U: bool, const DIM3: bool>(&self, line: &LineResidual, x: usize) -> f64 {
+        if !U {
+            return line.f[x];
+        }
+        self.residual::<DIM3>(line.f[x], line.u.map(|l| l[x]))
+    }
+
+    /// At point x of line `j` (0 or 1) of `pair`.
+    #[inline(always)]
+    fn at_pair<const U: bool, const DIM3: bool>(&self, pair: &LinePair, j: usize, x: usize) -> f64 {
+        let r = pair.f[j][x];
+        if !U {
+            return r;
+        }
+        let line = pair.across[j + 1];
+        let (c, w, e) = (line[x + 1], line[x], line[x + 2]);
+        let (before, after) = (pair.across[j][x + 1], pair.across[j + 2][x + 1]);
+        if DIM3 {
+            let [s, n] = pair.sides[j].map(|l| l[x]);
+            self.residual::<true>(r, [c, w, e, s, n, before, after])
+        } else {
+            self.residual::<false>(r, [c, w, e, before, after, before, after])
+        }
+    }
+
+    /// The residuals of two consecutive fine lines weighed 1/2 and 1/4 and
+    /// added to 1/4 of `kept`, the residual of the line before them, into
+    /// `out`; `kept` then takes the second line's. One pass for both lines,
+    /// so their memory is read at once. `spare`: two lines of scratch for a
+    /// pair at a face of the owned box.
+    #[inline(always)]
+    fn weigh(&self, pair: Pair, kept: &mut [f64], out: &mut [f64], spare: &mut [&mut [f64]; 2]) {
         match (self.u, self.dim3) {
             (true, true) => self.weigh_as::<true, true>(pair, kept, out, spare),
             (true, false) => self.weigh_as::<true, false>(pair, kept, out, spare),
@@ -566,16 +628,17 @@ impl Weights {
     #[inline(always)]
     fn weigh_as<const U: bool, const DIM3: bool>(
         &self,
-        pair: [Option<LineResidual>; 2],
+        pair: Pair,
         kept: &mut [f64],
         out: &mut [f64],
         [a, b]: &mut [&mut [f64]; 2],
     ) {
-        if let [Some(first), Some(second)] = pair {
-            return self.weigh_lines::<U, DIM3>(first, second, kept, out);
-        }
-        // At a face of the owned box: each line's residual apart, then weighed.
-        for (line, values) in pair.into_iter().zip([&mut **a, &mut **b]) {
+        let lines = match pair {
+            Pair::Interior(pair) => return self.weigh_lines::<U, DIM3>(pair, kept, out),
+            Pair::AtFace(lines) => lines,
+        };
+        // Each line's residual apart, then weighed.
+        for (line, values) in lines.into_iter().zip([&mut **a, &mut **b]) {
             match line {
                 Some(line) => {
                     let line = line.cut(values.len());
@@ -584,21 +647,16 @@ impl Weights {
                 None => values.fill(0.0),
             }
         }
-        self.weigh_lines::<false, false>(LineResidual::computed(a), LineResidual::computed(b), kept, out);
+        let computed = LinePair { f: [a, b], across: [a; 4], sides: [[a; 2]; 2] };
+        self.weigh_lines::<false, false>(computed, kept, out);
     }
 
     #[inline(always)]
-    fn weigh_lines<const U: bool, const DIM3: bool>(
-        &self,
-        a: LineResidual,
-        b: LineResidual,
-        kept: &mut [f64],
-        out: &mut [f64],
-    ) {
+    fn weigh_lines<const U: bool, const DIM3: bool>(&self, pair: LinePair, kept: &mut [f64], out: &mut [f64]) {
         let len = out.len();
-        let (a, b, kept) = (a.cut(len), b.cut(len), &mut kept[..len]);
+        let (pair, kept) = (pair.cut::<U>(len), &mut kept[..len]);
         for x in 0..len {
-            let (m, n) = (self.at::<U, DIM3>(&a, x), self.at::<U, DIM3>(&b, x));
+            let (m, n) = (self.at_pair::<U, DIM3>(&pair, 0, x), self.at_pair::<U, DIM3>(&pair, 1, x));
             out[x] = 0.25 * kept[x] + 0.5 * m + 0.25 * n;
             kept[x] = n;
         }
