@@ -34,7 +34,7 @@ use poisson::multigrid::OMEGAS;
 use poisson::multigrid::kernels::{self as mg, Coefficients, LevelPart, PatchValues, Scratch};
 use poisson::operator::{self as op, Stencil};
 use poisson_scaling::job::GridSize;
-use poisson_scaling::stream::{self, Triad};
+use poisson_scaling::stream::{self, Kernel, Triad};
 use support::kernels::{aij_bytes, grid, matrix_free_bytes, param};
 use support::summary::{Record, Summary};
 
@@ -160,42 +160,79 @@ fn level(size: GridSize) -> LevelPart {
     LevelPart { dim, points, owned: patch, ghosted: patch }
 }
 
+/// The multigrid kernels, with what they do.
+const MG_KERNELS: [(&str, &str); 3] = [
+    ("sweep", "red-black Gauss-Seidel sweep, fused"),
+    ("restrict", "residual restricted by full weighting"),
+    ("interpolate", "linear interpolation added"),
+];
+
+/// One multigrid kernel on a fine level and the coarse one below it, with
+/// its arrays.
+struct MgKernel {
+    name: &'static str,
+    fine: LevelPart,
+    coarse: LevelPart,
+    k: Coefficients,
+    u: Vec<f64>,
+    f: Vec<f64>,
+    fc: Vec<f64>,
+    uc: Vec<f64>,
+    scratch: Scratch,
+}
+
+impl MgKernel {
+    fn new(name: &'static str, size: GridSize) -> Self {
+        let (fine, coarse) = (level(size), level(GridSize { points: size.points / 2 + 1, ..size }));
+        let (n, nc) = (fine.ghosted.len(), coarse.ghosted.len());
+        MgKernel {
+            name,
+            k: Coefficients::new(fine.dim, fine.points, OMEGAS[fine.dim - 2]),
+            u: vec![0.5; n],
+            f: vec![1.0; n],
+            fc: vec![0.0; nc],
+            uc: vec![0.25; nc],
+            scratch: Scratch::new(&fine, Some(&coarse)),
+            fine,
+            coarse,
+        }
+    }
+
+    /// The bytes a run moves at least: a sweep reads u and f and writes u;
+    /// the restriction reads u and f and writes the coarse right-hand side;
+    /// interpolation reads and writes u and reads the coarse correction.
+    fn bytes(&self) -> u64 {
+        let (unknowns, coarse) = (self.fine.ghosted.len() as u64, 8 * self.coarse.ghosted.len() as u64);
+        if self.name == "sweep" { 24 * unknowns } else { 16 * unknowns + coarse }
+    }
+
+    fn run(&mut self) {
+        let MgKernel { fine, coarse, k, ref mut u, ref f, ref mut fc, ref uc, ref mut scratch, .. } = *self;
+        let rhs = PatchValues { data: f, patch: fine.ghosted };
+        match self.name {
+            "sweep" => {
+                mg::relax_faces(&k, &fine, u, rhs);
+                mg::sweep_fused(&k, &fine, black_box(u), rhs, None);
+            }
+            "restrict" => mg::restrict(&k, &fine, Some(u), rhs, &coarse, black_box(fc), scratch),
+            _ => mg::interpolate(&coarse, uc, &fine, black_box(u), scratch, None),
+        }
+    }
+}
+
 fn multigrid(c: &mut Criterion, summary: &mut Summary) {
     let mut group = c.benchmark_group("gmg");
     group.sample_size(20);
     for case in MG_CASES {
-        let (fine, coarse) = (level(case), level(GridSize { points: case.points / 2 + 1, ..case }));
-        let k = Coefficients::new(fine.dim, fine.points, OMEGAS[fine.dim - 2]);
-        let n = fine.ghosted.len();
-        let (mut u, f, mut fc) = (vec![0.5; n], vec![1.0; n], vec![0.0; coarse.ghosted.len()]);
-        let uc = vec![0.25; coarse.ghosted.len()];
-        let mut scratch = Scratch::new(&fine, Some(&coarse));
-        let (unknowns, param) = (n as u64, param(case));
-        let coarse_bytes = 8 * coarse.ghosted.len() as u64;
-        // A sweep reads u and f and writes u; the restriction reads u and f
-        // and writes the coarse right-hand side; interpolation reads and
-        // writes u and reads the coarse correction.
-        let kernels: [(&str, &str, u64); 3] = [
-            ("sweep", "red-black Gauss-Seidel sweep, fused", 24 * unknowns),
-            ("restrict", "residual restricted by full weighting", 16 * unknowns + coarse_bytes),
-            ("interpolate", "linear interpolation added", 16 * unknowns + coarse_bytes),
-        ];
-        for (name, label, bytes) in kernels {
+        let param = param(case);
+        for (name, label) in MG_KERNELS {
+            let mut kernel = MgKernel::new(name, case);
+            let (bytes, unknowns) = (kernel.bytes(), kernel.fine.ghosted.len() as u64);
             let record = Record::new("gmg", name, &param, format!("{label}, {case}"), bytes, unknowns);
             group.throughput(Throughput::Bytes(bytes));
             group.bench_function(BenchmarkId::new(name, &param), |b| {
                 summary.ran(&record);
-                let rhs = PatchValues { data: &f, patch: fine.ghosted };
-                match name {
-                    "sweep" => b.iter(|| {
-                        mg::relax_faces(&k, &fine, &mut u, rhs);
-                        mg::sweep_fused(&k, &fine, black_box(&mut u), rhs, None)
-                    }),
-                    "restrict" => {
-                        b.iter(|| mg::restrict(&k, &fine, Some(&u), rhs, &coarse, black_box(&mut fc), &mut scratch))
-                    }
-                    _ => b.iter(|| mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), &mut scratch, None)),
-                }
+                b.iter(|| kernel.run())
             });
         }
     }
@@ -211,62 +248,42 @@ fn criterion_filter_allows(group: &str) -> bool {
 
 /// The kernels on `workers` threads at once, each on its own 2-D grid of
 /// 2897² (half of 4097²'s unknowns: one rank's share in the 2-rank solve),
-/// best of 10 rounds, against the triad on as many threads.
+/// best of 10 rounds, against the triad on as many threads run in the same
+/// rounds (see [`stream::concurrent_rates`]).
 fn two_workers(petsc: &Petsc) {
     const WORKERS: usize = 2;
     const ROUNDS: usize = 10;
     let size = square(2897);
-    let triad = stream::concurrent_bandwidth(WORKERS, stream::DEFAULT_ELEMENTS, ROUNDS);
-    println!("\nOn {WORKERS} threads at once, each on its own {size} grid (best of {ROUNDS}):");
-    println!("{:<44}{:>12}{:>10}", "kernel", "GB/s", "of triad");
-    println!("{:<44}{:>12.2}{:>9.0}%", format!("triad, {WORKERS} threads"), triad / 1e9, 100.0);
-    // The matrix-free product's stencil (what the shell matrix runs once
-    // the ghosts are in; one process has none), y = A x: 16 bytes per unknown.
     let grid = grid(petsc, size);
     let (stencil, exchange) = (Stencil::new(&grid, DIRICHLET), grid.dm.face_exchange().unwrap());
     let (faces, n) = (exchange.faces(), grid.unknowns());
-    let rate = stream::concurrent_rate(WORKERS, ROUNDS, || {
+    let rates = stream::concurrent_rates(WORKERS, ROUNDS, || {
+        // The matrix-free product's stencil (what the shell matrix runs once
+        // the ghosts are in; one process has none), y = A x: 16 bytes per unknown.
         let (x, mut y, ghosts) = (vec![1.0; n], vec![0.0; n], vec![0.0; faces.len()]);
         let stencil = &stencil;
-        move || {
+        let product: Kernel = Box::new(move || {
             stencil.apply(faces, &x, &ghosts, black_box(&mut y));
             matrix_free_bytes(n as u64)
-        }
-    });
-    println!(
-        "{:<44}{:>12.2}{:>9.0}%",
-        format!("matrix-free product, {WORKERS} x {size}"),
-        rate / 1e9,
-        100.0 * rate / triad
-    );
-    for kernel in ["sweep", "restrict", "interpolate"] {
-        let rate = stream::concurrent_rate(WORKERS, ROUNDS, || {
-            let (fine, coarse) = (level(size), level(GridSize { points: size.points / 2 + 1, ..size }));
-            let k = Coefficients::new(fine.dim, fine.points, OMEGAS[fine.dim - 2]);
-            let n = fine.ghosted.len();
-            let (mut u, f) = (vec![0.5; n], vec![1.0; n]);
-            let (mut fc, uc) = (vec![0.0; coarse.ghosted.len()], vec![0.25; coarse.ghosted.len()]);
-            let mut scratch = Scratch::new(&fine, Some(&coarse));
-            let coarse_bytes = 8 * coarse.ghosted.len() as u64;
-            move || {
-                let rhs = PatchValues { data: &f, patch: fine.ghosted };
-                match kernel {
-                    "sweep" => {
-                        mg::relax_faces(&k, &fine, &mut u, rhs);
-                        mg::sweep_fused(&k, &fine, black_box(&mut u), rhs, None);
-                        24 * n as u64
-                    }
-                    "restrict" => {
-                        mg::restrict(&k, &fine, Some(&u), rhs, &coarse, black_box(&mut fc), &mut scratch);
-                        16 * n as u64 + coarse_bytes
-                    }
-                    _ => {
-                        mg::interpolate(&coarse, &uc, &fine, black_box(&mut u), &mut scratch, None);
-                        16 * n as u64 + coarse_bytes
-                    }
-                }
-            }
         });
-        println!("{:<44}{:>12.2}{:>9.0}%", format!("{kernel}, {WORKERS} x {size}"), rate / 1e9, 100.0 * rate / triad);
+        let mut kernels = vec![stream::triad(stream::DEFAULT_ELEMENTS), product];
+        for (name, _) in MG_KERNELS {
+            let mut kernel = MgKernel::new(name, size);
+            let bytes = kernel.bytes();
+            kernels.push(Box::new(move || {
+                kernel.run();
+                bytes
+            }));
+        }
+        kernels
+    });
+    println!("\nOn {WORKERS} threads at once, each on its own {size} grid (best of {ROUNDS}, in turn with the triad):");
+    println!("{:<44}{:>12}{:>10}", "kernel", "GB/s", "of triad");
+    let names = ["triad".to_string(), "matrix-free product".to_string()]
+        .into_iter()
+        .chain(MG_KERNELS.map(|(name, _)| name.to_string()));
+    for (i, (name, rate)) in names.zip(&rates).enumerate() {
+        let label = if i == 0 { format!("{name}, {WORKERS} threads") } else { format!("{name}, {WORKERS} x {size}") };
+        println!("{label:<44}{:>12.2}{:>9.0}%", rate / 1e9, 100.0 * rate / rates[0]);
     }
 }

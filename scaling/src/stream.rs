@@ -47,57 +47,77 @@ impl Triad {
 }
 
 /// Aggregate triad bandwidth (bytes/s) of `workers` threads running at once,
-/// each on its own arrays of `elements` doubles; see [`concurrent_rate`].
+/// each on its own arrays of `elements` doubles; see [`concurrent_rates`].
 pub fn concurrent_bandwidth(workers: usize, elements: usize, rounds: usize) -> f64 {
-    concurrent_rate(workers, rounds, || {
-        let mut triad = Triad::new(elements);
-        let bytes = triad.bytes();
-        move || {
-            triad.run();
-            bytes
-        }
+    concurrent_rates(workers, rounds, || vec![triad(elements)])[0]
+}
+
+/// One worker's triad on its own arrays of `elements` doubles, as a kernel
+/// for [`concurrent_rates`].
+pub fn triad(elements: usize) -> Kernel<'static> {
+    let mut triad = Triad::new(elements);
+    let bytes = triad.bytes();
+    Box::new(move || {
+        triad.run();
+        bytes
     })
 }
 
-/// Aggregate rate (bytes/s) of `workers` threads running a kernel at once.
-/// Each thread makes its own kernel with `make` (so its data is allocated
-/// and first touched by that thread) and runs it once untimed (mapping the
-/// pages); a run returns the bytes it moved. All start together; a round
-/// lasts from the first start to the last end, as each worker clocks them
-/// (a preempted coordinator could not tell); the best of `rounds` rounds is
-/// kept, as STREAM does.
-pub fn concurrent_rate<K: FnMut() -> u64>(workers: usize, rounds: usize, make: impl Fn() -> K + Sync) -> f64 {
+/// A kernel run by [`concurrent_rates`]: a run returns the bytes it moved.
+pub type Kernel<'a> = Box<dyn FnMut() -> u64 + 'a>;
+
+/// One worker's runs of a kernel: the bytes of one, and when each began and ended.
+type Runs = (u64, Vec<(Instant, Instant)>);
+
+/// Aggregate rates (bytes/s) of `workers` threads running each of several
+/// kernels at once. Each thread makes its own kernels with `make` (so their
+/// data is allocated and first touched by that thread) and runs each once
+/// untimed (mapping the pages). In a round the kernels run one after
+/// another, all workers starting each together, so that a change in the
+/// machine's speed (a neighbour's load on a shared host) reaches every
+/// kernel of a round alike and their ratios hold. A kernel's run lasts from
+/// the first worker's start to the last one's end, as each worker clocks
+/// them (a preempted coordinator could not tell); the best of `rounds` runs
+/// of each kernel is kept, as STREAM does.
+pub fn concurrent_rates<'a>(workers: usize, rounds: usize, make: impl Fn() -> Vec<Kernel<'a>> + Sync) -> Vec<f64> {
     let workers = workers.max(1);
     let start = Barrier::new(workers);
-    let runs: Vec<(u64, Vec<(Instant, Instant)>)> = thread::scope(|scope| {
+    // Per worker, per kernel: the bytes of a run and each round's span.
+    let runs: Vec<Vec<Runs>> = thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
-                    let mut kernel = make();
-                    let bytes = kernel();
-                    let spans = (0..rounds)
-                        .map(|_| {
+                    let mut kernels = make();
+                    let bytes: Vec<u64> = kernels.iter_mut().map(|k| k()).collect();
+                    let mut spans = vec![Vec::with_capacity(rounds); kernels.len()];
+                    for _ in 0..rounds {
+                        for (kernel, spans) in kernels.iter_mut().zip(&mut spans) {
                             start.wait();
                             let t = Instant::now();
                             kernel();
-                            (t, Instant::now())
-                        })
-                        .collect();
-                    (bytes, spans)
+                            spans.push((t, Instant::now()));
+                        }
+                    }
+                    bytes.into_iter().zip(spans).collect()
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().expect("a worker panicked")).collect()
     });
-    let best = (0..rounds)
-        .map(|round| {
-            let first = runs.iter().map(|(_, s)| s[round].0).min().expect("one worker at least");
-            let last = runs.iter().map(|(_, s)| s[round].1).max().expect("one worker at least");
-            last - first
+    let kernels = runs.first().map_or(0, Vec::len);
+    (0..kernels)
+        .map(|k| {
+            let best = (0..rounds)
+                .map(|round| {
+                    let first = runs.iter().map(|r| r[k].1[round].0).min().expect("one worker at least");
+                    let last = runs.iter().map(|r| r[k].1[round].1).max().expect("one worker at least");
+                    last - first
+                })
+                .min()
+                .unwrap_or(Duration::MAX);
+            runs.iter().map(|r| r[k].0).sum::<u64>() as f64 / best.as_secs_f64()
         })
-        .min()
-        .unwrap_or(Duration::MAX);
-    runs.iter().map(|(bytes, _)| bytes).sum::<u64>() as f64 / best.as_secs_f64()
+        .collect()
 }
 
 #[cfg(test)]
@@ -117,6 +137,10 @@ mod tests {
         for workers in [1, 2] {
             let bandwidth = concurrent_bandwidth(workers, 1000, 2);
             assert!(bandwidth.is_finite() && bandwidth > 0.0, "{workers} workers: {bandwidth}");
+            // Two kernels in turn: each its own rate, in the order made.
+            let rates = concurrent_rates(workers, 2, || vec![triad(1000), triad(2000)]);
+            assert_eq!(rates.len(), 2);
+            assert!(rates.iter().all(|r| r.is_finite() && *r > 0.0), "{workers} workers: {rates:?}");
         }
     }
 }
