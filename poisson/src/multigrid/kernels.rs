@@ -60,14 +60,14 @@ pub struct PatchValues<'a> {
     pub patch: Patch,
 }
 
-impl PatchValues<'_> {
+impl<'a> PatchValues<'a> {
     /// The value at grid point `n`.
     pub fn value(&self, n: [usize; 3]) -> f64 {
         self.data[self.patch.offset(n)]
     }
 
     /// The values of the line starting at `n`, `len` long.
-    fn line(&self, n: [usize; 3], len: usize) -> &[f64] {
+    fn line(&self, n: [usize; 3], len: usize) -> &'a [f64] {
         &self.data[self.patch.offset(n)..][..len]
     }
 }
@@ -334,13 +334,14 @@ fn coarse_lines(dim: usize, y: usize, z: usize) -> impl Iterator<Item = (usize, 
 }
 
 /// Lines of a fine level [`restrict`] sums before it gathers along x.
-const RESTRICT_LINES: usize = 5;
+const RESTRICT_LINES: usize = 3 + TOGETHER_2D;
 
 /// Scratch lines for [`restrict`] and [`interpolate`], sized for a level.
 pub struct Scratch {
     /// [`RESTRICT_LINES`] fine lines, each a ghosted line and a few points
-    /// long: three residuals summed across y, two more for a pair of
-    /// lines at a face of the owned box (see [`Weights::weigh`]).
+    /// long: three residuals summed across y, and one for each of the lines
+    /// computed together, for those at a face of the owned box (see
+    /// [`Weights::weigh`]).
     lines: Vec<f64>,
     /// 3-D: the residual on one plane of the fine level's owned interior.
     plane: Vec<f64>,
@@ -406,7 +407,6 @@ pub fn restrict(
                 fc.fill(0.0);
                 return;
             }
-            let (sy, sz) = fine.strides();
             // Coarse x indices c0.. this line reaches, and the fine line from
             // 2 c0 - 1 to 2 (c0 + cn - 1) + 1 around them, zero outside the interior.
             let (c0, cn) = (ix.start / 2, ix.end / 2 - ix.start / 2 + 1);
@@ -427,44 +427,14 @@ pub fn restrict(
                     }
                 }
             }
-            let inside = |[y, z]: [usize; 2]| iy.contains(&y) && iz.contains(&z);
-            // f - A u along the interior of fine line (y, z); None off the interior.
-            let residual = |[y, z]: [usize; 2]| {
-                if !inside([y, z]) {
-                    return None;
-                }
-                let start = [ix.start, y, z];
-                let rhs = f.line(start, len);
-                let (at, sy, sz) = (fine.at(start), sy as isize, if fine.dim == 3 { sz as isize } else { sy as isize });
-                let u = match u {
-                    Some(u) => [0, -1, 1, -sy, sy, -sz, sz].map(|o| &u[at.wrapping_add_signed(o)..][..len]),
-                    None => [rhs; 7],
-                };
-                Some(LineResidual { f: rhs, u })
-            };
-            // Fine line (y, z) and the next one across (y + 1 in 2-D, z + 1 in 3-D).
-            let pair = |[y, z]: [usize; 2]| {
-                let (next, across) = if fine.dim == 3 { ([y, z + 1], sz) } else { ([y + 1, z], sy) };
-                if !inside([y, z]) || !inside(next) {
-                    return Pair::AtFace([[y, z], next].map(residual));
-                }
-                let at = fine.at([ix.start, y, z]);
-                let f = [[y, z], next].map(|[y, z]| f.line([ix.start, y, z], len));
-                let Some(u) = u else {
-                    return Pair::Interior(LinePair { f, across: [f[0]; 4], sides: [f; 2] });
-                };
-                // Each line across from a point before the interior to one after it.
-                let line = |j: usize| &u[at + j * across - across - 1..][..len + 2];
-                let sides = [at, at + across].map(|c| [&u[c - sy..][..len], &u[c + sy..][..len]]);
-                Pair::Interior(LinePair { f, across: [0, 1, 2, 3].map(line), sides })
-            };
+            let level = FineResidual { fine, u, f, interior: [ix.clone(), iy.clone(), iz.clone()] };
             let k = Weights { k: *k, u: u.is_some(), dim3: fine.dim == 3 };
             let Scratch { lines, plane, .. } = scratch;
             let size = lines.len() / RESTRICT_LINES;
             let mut lines = lines.chunks_exact_mut(size).map(|l| &mut l[..width]);
             let mut next = || lines.next().expect("scratch lines");
             let mut ring = [next(), next(), next()];
-            let mut spare = [&mut next()[..len], &mut next()[..len]];
+            let mut spare: [&mut [f64]; TOGETHER_2D] = std::array::from_fn(|_| &mut next()[..len]);
             ring.iter_mut().for_each(|l| l.fill(0.0));
             let plane = &mut plane[..if fine.dim == 3 { iy.len() * len } else { 0 }];
             plane.fill(0.0);
@@ -478,11 +448,23 @@ pub fn restrict(
             };
             if fine.dim == 2 {
                 // Fine lines 2 cy_ - 1, 2 cy_, 2 cy_ + 1 summed (the first kept
-                // from the coarse line before), then gathered.
-                let [kept, sum, _] = &mut ring;
-                for cy_ in rows {
-                    k.weigh(pair([2 * cy_, 0]), &mut kept[lead..lead + len], &mut sum[lead..lead + len], &mut spare);
-                    gather(sum, cy_, 0);
+                // from the coarse line before), then gathered: two coarse lines
+                // at a time, from four fine lines computed together.
+                let [kept, first, second] = &mut ring;
+                let kept = &mut kept[lead..lead + len];
+                let (mut cy_, last) = (*rows.start(), *rows.end());
+                while cy_ <= last {
+                    if cy_ < last {
+                        let outs = [&mut first[lead..lead + len], &mut second[lead..lead + len]];
+                        k.weigh::<2, 4, 6>(level.lines([2 * cy_, 0]), kept, outs, &mut spare);
+                        gather(first, cy_, 0);
+                        gather(second, cy_ + 1, 0);
+                        cy_ += 2;
+                    } else {
+                        k.weigh::<1, 2, 4>(level.lines([2 * cy_, 0]), kept, [&mut first[lead..lead + len]], &mut spare);
+                        gather(first, cy_, 0);
+                        cy_ += 1;
+                    }
                 }
                 return;
             }
@@ -497,7 +479,7 @@ pub fn restrict(
                         return;
                     };
                     let kept = &mut plane[(y - iy.start) * len..][..len];
-                    k.weigh(pair([y, 2 * cz_]), kept, out, &mut spare);
+                    k.weigh::<1, 2, 4>(level.lines([y, 2 * cz_]), kept, [out], &mut spare);
                 };
                 across_z((2 * rows.start()).checked_sub(1), ring[0]);
                 for cy_ in rows.clone() {
@@ -518,6 +500,70 @@ pub fn restrict(
     )
 }
 
+/// Fine lines [`restrict`] computes in one loop in 2-D: two coarse lines'
+/// worth, so that the lines of u read back from cache (the two before the
+/// four) are a third of those read rather than half: a core streams faster
+/// the fewer lines it reads back (one core at 4097²: 19 ms against 21.5 ms
+/// for two lines; eight were slower than four in a C model). In 3-D two,
+/// whose loop holds each line's neighbours in y as well.
+const TOGETHER_2D: usize = 4;
+
+/// The residual f - A u on the owned interior of a fine level, line by line.
+struct FineResidual<'a> {
+    fine: &'a LevelPart,
+    /// None: u taken as zero, the residual is f.
+    u: Option<&'a [f64]>,
+    f: PatchValues<'a>,
+    interior: [Range<usize>; 3],
+}
+
+impl<'a> FineResidual<'a> {
+    fn inside(&self, [y, z]: [usize; 2]) -> bool {
+        self.interior[1].contains(&y) && self.interior[2].contains(&z)
+    }
+
+    /// Along the interior of fine line (y, z); None off the interior.
+    fn line(&self, [y, z]: [usize; 2]) -> Option<LineResidual<'a>> {
+        if !self.inside([y, z]) {
+            return None;
+        }
+        let (start, len) = ([self.interior[0].start, y, z], self.interior[0].len());
+        let rhs = self.f.line(start, len);
+        let (sy, sz) = self.fine.strides();
+        let (at, sy, sz) =
+            (self.fine.at(start), sy as isize, if self.fine.dim == 3 { sz as isize } else { sy as isize });
+        let u = match self.u {
+            Some(u) => [0, -1, 1, -sy, sy, -sz, sz].map(|o| &u[at.wrapping_add_signed(o)..][..len]),
+            None => [rhs; 7],
+        };
+        Some(LineResidual { f: rhs, u })
+    }
+
+    /// Fine line `first` and the M - 1 after it across (in y in 2-D, in z
+    /// in 3-D); A = M + 2.
+    fn lines<const M: usize, const A: usize>(&self, [y, z]: [usize; 2]) -> Residuals<'a, M, A> {
+        let dim3 = self.fine.dim == 3;
+        let each: [[usize; 2]; M] = std::array::from_fn(|j| if dim3 { [y, z + j] } else { [y + j, z] });
+        if !each.iter().all(|&l| self.inside(l)) {
+            return Residuals::AtFace(each.map(|l| self.line(l)));
+        }
+        let (x, len) = (self.interior[0].start, self.interior[0].len());
+        let f = each.map(|[y, z]| self.f.line([x, y, z], len));
+        let Some(u) = self.u else {
+            return Residuals::Interior(LineSet { f, across: [f[0]; A], sides: [[f[0]; 2]; M] });
+        };
+        let (sy, sz) = self.fine.strides();
+        let (at, across) = (self.fine.at([x, y, z]), if dim3 { sz } else { sy });
+        // Each line across from a point before the interior to one after it.
+        let across_lines = std::array::from_fn(|j| &u[at + j * across - across - 1..][..len + 2]);
+        let sides = std::array::from_fn(|j| {
+            let c = at + j * across;
+            [&u[c - sy..][..len], &u[c + sy..][..len]]
+        });
+        Residuals::Interior(LineSet { f, across: across_lines, sides })
+    }
+}
+
 /// f - A u along the interior of one fine line: its right-hand side, and
 /// u at its points and their neighbours west, east, south, north, below
 /// and above (each the same length, indexed alike).
@@ -534,33 +580,33 @@ impl LineResidual<'_> {
     }
 }
 
-/// f - A u along the interiors of two fine lines next to each other
-/// across (in y in 2-D, in z in 3-D): f on each; u on the four lines
-/// across, from the one before the first to the one after the second, each
-/// a point longer at both ends; in 3-D, u on each line's neighbours south
-/// and north. Lines shared by both residuals are one slice, and a point's
-/// west and east neighbours are read from the line it is on, so the loop
-/// holds few pointers (as many as registers allow, with no spills).
+/// f - A u along the interiors of M fine lines next to each other across
+/// (in y in 2-D, in z in 3-D): f on each; u on the A = M + 2 lines across,
+/// from the one before the first to the one after the last, each a point
+/// longer at both ends; in 3-D, u on each line's neighbours south and
+/// north. A line two residuals share is one slice, and a point's west and
+/// east neighbours are read from the line it is on, so the loop holds few
+/// pointers (all in registers).
 #[derive(Clone, Copy)]
-struct LinePair<'a> {
-    f: [&'a [f64]; 2],
-    across: [&'a [f64]; 4],
-    sides: [[&'a [f64]; 2]; 2],
+struct LineSet<'a, const M: usize, const A: usize> {
+    f: [&'a [f64]; M],
+    across: [&'a [f64]; A],
+    sides: [[&'a [f64]; 2]; M],
 }
 
-impl LinePair<'_> {
+impl<const M: usize, const A: usize> LineSet<'_, M, A> {
     /// Cut to `len` points, so that the loops over them need no bounds checks.
     fn cut<const U: bool>(self, len: usize) -> Self {
         let across = if U { self.across.map(|l| &l[..len + 2]) } else { self.across };
-        LinePair { f: self.f.map(|l| &l[..len]), across, sides: self.sides.map(|s| s.map(|l| &l[..len])) }
+        LineSet { f: self.f.map(|l| &l[..len]), across, sides: self.sides.map(|s| s.map(|l| &l[..len])) }
     }
 }
 
-/// The two lines [`Weights::weigh`] takes: both in the owned interior, or
-/// at a face of the owned box, each line apart (None: off the interior).
-enum Pair<'a> {
-    Interior(LinePair<'a>),
-    AtFace([Option<LineResidual<'a>>; 2]),
+/// The lines [`Weights::weigh`] takes: all in the owned interior, or at a
+/// face of the owned box, each line apart (None: off the interior).
+enum Residuals<'a, const M: usize, const A: usize> {
+    Interior(LineSet<'a, M, A>),
+    AtFace([Option<LineResidual<'a>>; M]),
 }
 
 /// The residual's coefficients, as [`restrict`] weighs it.
@@ -593,52 +639,64 @@ impl Weights {
         self.residual::<DIM3>(line.f[x], line.u.map(|l| l[x]))
     }
 
-    /// At point x of line `j` (0 or 1) of `pair`.
+    /// At point x of line `j` of `set`.
     #[inline(always)]
-    fn at_pair<const U: bool, const DIM3: bool>(&self, pair: &LinePair, j: usize, x: usize) -> f64 {
-        let r = pair.f[j][x];
+    fn at_set<const U: bool, const DIM3: bool, const M: usize, const A: usize>(
+        &self,
+        set: &LineSet<M, A>,
+        j: usize,
+        x: usize,
+    ) -> f64 {
+        let r = set.f[j][x];
         if !U {
             return r;
         }
-        let line = pair.across[j + 1];
+        let line = set.across[j + 1];
         let (c, w, e) = (line[x + 1], line[x], line[x + 2]);
-        let (before, after) = (pair.across[j][x + 1], pair.across[j + 2][x + 1]);
+        let (before, after) = (set.across[j][x + 1], set.across[j + 2][x + 1]);
         if DIM3 {
-            let [s, n] = pair.sides[j].map(|l| l[x]);
+            let [s, n] = set.sides[j].map(|l| l[x]);
             self.residual::<true>(r, [c, w, e, s, n, before, after])
         } else {
             self.residual::<false>(r, [c, w, e, before, after, before, after])
         }
     }
 
-    /// The residuals of two consecutive fine lines weighed 1/2 and 1/4 and
-    /// added to 1/4 of `kept`, the residual of the line before them, into
-    /// `out`; `kept` then takes the second line's. One pass for both lines,
-    /// so their memory is read at once. `spare`: two lines of scratch for a
-    /// pair at a face of the owned box.
+    /// The residuals of M = 2 H consecutive fine lines, weighed in pairs
+    /// 1/2 and 1/4 and added to 1/4 of the line before each pair (for the
+    /// first, `kept`), into `outs`; `kept` then takes the last line's. One
+    /// pass for all the lines, so their memory is read at once. `spare`: M
+    /// lines of scratch for lines at a face of the owned box.
     #[inline(always)]
-    fn weigh(&self, pair: Pair, kept: &mut [f64], out: &mut [f64], spare: &mut [&mut [f64]; 2]) {
+    fn weigh<const H: usize, const M: usize, const A: usize>(
+        &self,
+        lines: Residuals<M, A>,
+        kept: &mut [f64],
+        outs: [&mut [f64]; H],
+        spare: &mut [&mut [f64]],
+    ) {
+        const { assert!(M == 2 * H && A == M + 2) };
         match (self.u, self.dim3) {
-            (true, true) => self.weigh_as::<true, true>(pair, kept, out, spare),
-            (true, false) => self.weigh_as::<true, false>(pair, kept, out, spare),
-            _ => self.weigh_as::<false, false>(pair, kept, out, spare),
+            (true, true) => self.weigh_as::<true, true, H, M, A>(lines, kept, outs, spare),
+            (true, false) => self.weigh_as::<true, false, H, M, A>(lines, kept, outs, spare),
+            _ => self.weigh_as::<false, false, H, M, A>(lines, kept, outs, spare),
         }
     }
 
     #[inline(always)]
-    fn weigh_as<const U: bool, const DIM3: bool>(
+    fn weigh_as<const U: bool, const DIM3: bool, const H: usize, const M: usize, const A: usize>(
         &self,
-        pair: Pair,
+        lines: Residuals<M, A>,
         kept: &mut [f64],
-        out: &mut [f64],
-        [a, b]: &mut [&mut [f64]; 2],
+        outs: [&mut [f64]; H],
+        spare: &mut [&mut [f64]],
     ) {
-        let lines = match pair {
-            Pair::Interior(pair) => return self.weigh_lines::<U, DIM3>(pair, kept, out),
-            Pair::AtFace(lines) => lines,
+        let lines = match lines {
+            Residuals::Interior(set) => return self.weigh_lines::<U, DIM3, H, M, A>(set, kept, outs),
+            Residuals::AtFace(lines) => lines,
         };
         // Each line's residual apart, then weighed.
-        for (line, values) in lines.into_iter().zip([&mut **a, &mut **b]) {
+        for (line, values) in lines.into_iter().zip(spare.iter_mut()) {
             match line {
                 Some(line) => {
                     let line = line.cut(values.len());
@@ -647,18 +705,29 @@ impl Weights {
                 None => values.fill(0.0),
             }
         }
-        let computed = LinePair { f: [a, b], across: [a; 4], sides: [[a; 2]; 2] };
-        self.weigh_lines::<false, false>(computed, kept, out);
+        let f: [&[f64]; M] = std::array::from_fn(|j| &*spare[j]);
+        let computed = LineSet { f, across: [f[0]; A], sides: [[f[0]; 2]; M] };
+        self.weigh_lines::<false, false, H, M, A>(computed, kept, outs);
     }
 
     #[inline(always)]
-    fn weigh_lines<const U: bool, const DIM3: bool>(&self, pair: LinePair, kept: &mut [f64], out: &mut [f64]) {
-        let len = out.len();
-        let (pair, kept) = (pair.cut::<U>(len), &mut kept[..len]);
+    fn weigh_lines<const U: bool, const DIM3: bool, const H: usize, const M: usize, const A: usize>(
+        &self,
+        set: LineSet<M, A>,
+        kept: &mut [f64],
+        outs: [&mut [f64]; H],
+    ) {
+        let len = kept.len();
+        let (set, mut outs) = (set.cut::<U>(len), outs.map(|o| &mut o[..len]));
         for x in 0..len {
-            let (m, n) = (self.at_pair::<U, DIM3>(&pair, 0, x), self.at_pair::<U, DIM3>(&pair, 1, x));
-            out[x] = 0.25 * kept[x] + 0.5 * m + 0.25 * n;
-            kept[x] = n;
+            let mut before = kept[x];
+            for (i, out) in outs.iter_mut().enumerate() {
+                let (m, n) =
+                    (self.at_set::<U, DIM3, M, A>(&set, 2 * i, x), self.at_set::<U, DIM3, M, A>(&set, 2 * i + 1, x));
+                out[x] = 0.25 * before + 0.5 * m + 0.25 * n;
+                before = n;
+            }
+            kept[x] = before;
         }
     }
 }
