@@ -550,7 +550,7 @@ impl<'a> FineResidual<'a> {
         let (x, len) = (self.interior[0].start, self.interior[0].len());
         let f = each.map(|[y, z]| self.f.line([x, y, z], len));
         let Some(u) = self.u else {
-            return Residuals::Interior(LineSet { f, across: [f[0]; A], sides: [[f[0]; 2]; M] });
+            return Residuals::Interior(LineSet::computed(f));
         };
         let (sy, sz) = self.fine.strides();
         let (at, across) = (self.fine.at([x, y, z]), if dim3 { sz } else { sy });
@@ -594,7 +594,13 @@ struct LineSet<'a, const M: usize, const A: usize> {
     sides: [[&'a [f64]; 2]; M],
 }
 
-impl<const M: usize, const A: usize> LineSet<'_, M, A> {
+impl<'a, const M: usize, const A: usize> LineSet<'a, M, A> {
+    /// Residuals already known, or f with u taken as zero: read as f alone
+    /// (weighed with `U` false, which reads no u).
+    fn computed(f: [&'a [f64]; M]) -> Self {
+        LineSet { f, across: [f[0]; A], sides: [[f[0]; 2]; M] }
+    }
+
     /// Cut to `len` points, so that the loops over them need no bounds checks.
     fn cut<const U: bool>(self, len: usize) -> Self {
         let across = if U { self.across.map(|l| &l[..len + 2]) } else { self.across };
@@ -705,8 +711,7 @@ impl Weights {
                 None => values.fill(0.0),
             }
         }
-        let f: [&[f64]; M] = std::array::from_fn(|j| &*spare[j]);
-        let computed = LineSet { f, across: [f[0]; A], sides: [[f[0]; 2]; M] };
+        let computed = LineSet::computed(std::array::from_fn(|j| &*spare[j]));
         self.weigh_lines::<false, false, H, M, A>(computed, kept, outs);
     }
 
