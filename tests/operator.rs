@@ -31,7 +31,11 @@ fn matrix_free_products_equal_assembled_ones() {
 }
 
 fn config(dim: usize, dirichlet: Dirichlet) -> Config {
-    Config { dirichlet, ..Config::new(if dim == 2 { &[13, 11] } else { &[7, 9, 8] }) }
+    with_points(if dim == 2 { &[13, 11] } else { &[7, 9, 8] }, dirichlet)
+}
+
+fn with_points(points: &[usize], dirichlet: Dirichlet) -> Config {
+    Config { dirichlet, ..Config::new(points) }
 }
 
 #[test]
@@ -53,9 +57,11 @@ fn mpi_symmetry() {
 #[ignore = "runs under mpiexec, started by matrix_free_products_equal_assembled_ones"]
 fn mpi_products() {
     with_petsc(|petsc| {
-        for dim in [2, 3] {
+        // 45 x 23: rows long enough for the product's vector loop to run
+        // whole vectors and a remainder on every rank.
+        for points in [&[13, 11][..], &[45, 23], &[7, 9, 8]] {
             for dirichlet in [Dirichlet::Symmetric, Dirichlet::Seed] {
-                let grid = Grid::new(petsc, &config(dim, dirichlet)).unwrap();
+                let (dim, grid) = (points.len(), Grid::new(petsc, &with_points(points, dirichlet)).unwrap());
                 let (free, assembled) =
                     (operator::matrix_free(&grid, dirichlet).unwrap(), operator::assembled(&grid, dirichlet).unwrap());
                 // An x with a different value at every node, boundary included.
@@ -81,10 +87,12 @@ fn mpi_products() {
                 let ([fused, fused_b], [formed, formed_b]) =
                     (free.residual_norms(&x, &b).unwrap(), assembled.residual_norms(&x, &b).unwrap());
                 let expected = 0.01 * x.norm(NormType::Two).unwrap();
-                assert!((fused - formed).abs() <= 1e-12 * formed, "{dim}-D {dirichlet:?}: {fused:e} vs {formed:e}");
+                // b - A x cancels most of b: its rounding scales with ||b||.
+                let b_norm = b.norm(NormType::Two).unwrap();
+                let close = 8.0 * f64::EPSILON * b_norm;
+                assert!((fused - formed).abs() <= close, "{dim}-D {dirichlet:?}: {fused:e} vs {formed:e}");
                 assert!((formed - expected).abs() <= 1e-9 * expected, "{dim}-D {dirichlet:?}: {formed:e}");
                 // ||b|| beside it, from the same pass and from VecNorm.
-                let b_norm = b.norm(NormType::Two).unwrap();
                 assert!((fused_b - b_norm).abs() <= 1e-12 * b_norm, "{dim}-D {dirichlet:?}: {fused_b:e} vs {b_norm:e}");
                 assert_eq!(formed_b, b_norm);
                 y_free.axpy(-1.0, &y_assembled).unwrap();
