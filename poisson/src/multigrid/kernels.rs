@@ -456,7 +456,12 @@ pub fn restrict(
                 while cy_ <= last {
                     if cy_ < last {
                         let outs = [&mut first[lead..lead + len], &mut second[lead..lead + len]];
-                        k.weigh::<2, 4, 6>(level.lines([2 * cy_, 0]), kept, outs, &mut spare);
+                        k.weigh::<2, TOGETHER_2D, { TOGETHER_2D + 2 }>(
+                            level.lines([2 * cy_, 0]),
+                            kept,
+                            outs,
+                            &mut spare,
+                        );
                         gather(first, cy_, 0);
                         gather(second, cy_ + 1, 0);
                         cy_ += 2;
