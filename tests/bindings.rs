@@ -48,6 +48,11 @@ fn petsc_errors() {
 }
 
 #[test]
+fn launcher_channel_sends_without_delay() {
+    under_mpi("mpi_launcher_channel_sends_without_delay", 2);
+}
+
+#[test]
 fn matrix_nonzeros() {
     under_mpi("mpi_matrix_nonzeros", 2);
 }
@@ -313,6 +318,19 @@ fn mpi_petsc_errors() {
         assert_eq!(petsc.world().size(), petsc.size() as i32);
         assert_eq!(petsc::VERSION.0, 3);
     });
+}
+
+#[test]
+#[ignore = "runs under mpiexec, started by launcher_channel_sends_without_delay"]
+fn mpi_launcher_channel_sends_without_delay() {
+    // MPI_Init connects to mpiexec's daemon on this host; left to Nagle's
+    // algorithm, that socket makes every MPI_Finalize wait 40 ms.
+    let universe = mpi::initialize().unwrap();
+    let before = petsc::launcher::loopback_sockets();
+    assert!(!before.is_empty(), "no loopback socket to mpiexec's daemon");
+    let _petsc = Petsc::init(&universe, ["launcher".to_string()], "").unwrap();
+    let after = petsc::launcher::loopback_sockets();
+    assert!(after.len() >= before.len() && after.iter().all(|&(_, nodelay)| nodelay), "{before:?} -> {after:?}");
 }
 
 #[test]

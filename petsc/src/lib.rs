@@ -29,6 +29,7 @@ mod error;
 mod ghost;
 mod hdf5;
 mod ksp;
+pub mod launcher;
 pub mod lifetimes;
 mod log;
 mod mat;
@@ -114,6 +115,7 @@ impl<'u> Petsc<'u> {
         // A full disk must fail a write, not truncate the file silently.
         // SAFETY: PETSc is initialized; this swaps its printing hook.
         unsafe { sys::compat::check_writes() };
+        launcher::send_promptly();
         Ok(Petsc { world: universe.world(), _args: args, _argv: argv, _universe: PhantomData, finalized: false })
     }
 
