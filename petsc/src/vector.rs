@@ -7,19 +7,13 @@ use std::ptr::{self, NonNull};
 
 use petsc_sys as sys;
 
-use crate::{
-    Buffer, Life, PetscInt, PetscReal, PetscScalar, Result, c_string, check, from_c, report_drop_error, to_petsc_int,
-    to_usize,
-};
+use crate::{Life, PetscInt, PetscReal, PetscScalar, Result, c_string, check, from_c, report_drop_error, to_usize};
 
 /// A PETSc Vec. Owned vectors are destroyed on drop; the ones PETSc lends to
 /// a callback are not.
 pub struct Vector<'p> {
     raw: sys::Vec,
     _life: Life<'p>,
-    /// The entries, when the vector was made over a buffer of ours; freed
-    /// after the Vec (fields drop after `Drop::drop`).
-    _entries: Option<Buffer>,
 }
 
 /// Which norm [`Vector::norm`] computes.
@@ -36,36 +30,12 @@ pub enum NormType {
 impl<'p> Vector<'p> {
     /// Takes ownership of a Vec PETSc just created.
     pub(crate) fn from_raw(raw: sys::Vec) -> Self {
-        Vector { raw, _life: PhantomData, _entries: None }
+        Vector { raw, _life: PhantomData }
     }
 
     /// Wraps a Vec PETSc lends for the duration of a callback.
     pub(crate) fn borrowed(raw: sys::Vec) -> ManuallyDrop<Self> {
-        ManuallyDrop::new(Vector::from_raw(raw))
-    }
-
-    /// A standard vector of `local` entries on this rank and `global` over
-    /// `comm` (of one process when `sequential`), all zero, held in a
-    /// [`Buffer`]. PETSc's own standard vector
-    /// writes zeros over its fresh array, a page fault per 4 KiB: 41 ms for
-    /// 8M entries against 4 to 8 ms for a buffer, which is populated at once
-    /// and in huge pages where the system has them. Collective.
-    pub(crate) fn zeroed(comm: sys::MPI_Comm, sequential: bool, local: usize, global: usize) -> Result<Vector<'p>> {
-        let entries = Buffer::zeroed(local, "a vector")?;
-        let (n, big_n) = (to_petsc_int(local, "the local size")?, to_petsc_int(global, "the size")?);
-        let mut raw = ptr::null_mut();
-        // SAFETY: `entries` holds `local` f64s and outlives the Vec, which
-        // never frees them (PETSc's "with array" vectors borrow theirs); the
-        // sizes add up over the ranks (the caller's layout). One process
-        // gets a sequential vector, as VECSTANDARD would.
-        check(unsafe {
-            if sequential {
-                sys::VecCreateSeqWithArray(comm, 1, n, entries.as_ptr(), &mut raw)
-            } else {
-                sys::VecCreateMPIWithArray(comm, 1, n, big_n, entries.as_ptr(), &mut raw)
-            }
-        })?;
-        Ok(Vector { raw, _life: PhantomData, _entries: Some(entries) })
+        ManuallyDrop::new(Vector { raw, _life: PhantomData })
     }
 
     pub(crate) fn raw(&self) -> sys::Vec {
