@@ -73,7 +73,9 @@ fn main() {
     criterion.final_summary();
     summary.print();
     if criterion_filter_allows("gmg") {
-        two_workers(&petsc);
+        for size in WORKER_CASES {
+            two_workers(&petsc, size);
+        }
     }
 }
 
@@ -246,14 +248,16 @@ fn criterion_filter_allows(group: &str) -> bool {
         || filters.iter().any(|f| f.split('|').any(|part| part.starts_with(group) || group.starts_with(part)))
 }
 
-/// The kernels on `workers` threads at once, each on its own 2-D grid of
-/// 2897² (half of 4097²'s unknowns: one rank's share in the 2-rank solve),
-/// best of 10 rounds, against the triad on as many threads run in the same
-/// rounds (see [`stream::concurrent_rates`]).
-fn two_workers(petsc: &Petsc) {
+/// The grids of the kernels on 2 threads at once: about half of 4097²'s
+/// and of 257³'s unknowns, one rank's share in a 2-rank solve.
+const WORKER_CASES: [GridSize; 2] = [square(2897), cube(205)];
+
+/// The kernels on `workers` threads at once, each on its own grid of
+/// `size`, best of 10 rounds, against the triad on as many threads run in
+/// the same rounds (see [`stream::concurrent_rates`]).
+fn two_workers(petsc: &Petsc, size: GridSize) {
     const WORKERS: usize = 2;
     const ROUNDS: usize = 10;
-    let size = square(2897);
     let grid = grid(petsc, size);
     let (stencil, exchange) = (Stencil::new(&grid, DIRICHLET), grid.dm.face_exchange().unwrap());
     let (faces, n) = (exchange.faces(), grid.unknowns());
