@@ -40,7 +40,8 @@ impl Run {
 /// these, and more ranks than cores without oversubscription (OpenMPI 4 and
 /// 5 spell it differently); ranks yield while they wait; no stray options.
 /// As `scripts/mpi-env.sh`, OpenMPI's cm layer is left out unless
-/// OMPI_MCA_pml says otherwise: it costs every start 0.2 s.
+/// OMPI_MCA_pml says otherwise: it costs every start 0.2 s; and the
+/// launcher does not wait a second before it ends the ranks of a failed run.
 pub fn mpi_environment(command: &mut Command) -> &mut Command {
     if std::env::var_os("OMPI_MCA_pml").is_none() {
         command.env("OMPI_MCA_pml", "^cm");
@@ -51,6 +52,7 @@ pub fn mpi_environment(command: &mut Command) -> &mut Command {
         .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
         .env("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe")
         .env("OMPI_MCA_mpi_yield_when_idle", "1")
+        .env("OMPI_MCA_odls_base_sigkill_timeout", "0")
         .env_remove("PETSC_OPTIONS")
 }
 
