@@ -27,13 +27,12 @@ seconds=${HPGMG_SECONDS:-30}
 ranks=2
 cargo build --release --locked --bin poisson --bin poisson-scaling
 . scripts/mpi-env.sh
+. scripts/results.sh
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The median of the numbers on stdin, one per line.
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 # Column $2 of the one data row of CSV file $1, by its header's name.
 column() { awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i } NR == 2 { print $c }' "$1"; }
 # Wall time of a whole poisson run, start-up included, median of 3.
@@ -116,13 +115,4 @@ or_dash() { if [[ -n $1 ]]; then printf '%.3f s' "$1"; else printf -- '-'; fi; }
 } >"$out/table.md"
 cat "$out/table.md"
 
-# The table into docs/benchmarks.md, between its marker lines.
-doc=docs/benchmarks.md
-begin='<!-- bench-hpgmg: begin -->' end='<!-- bench-hpgmg: end -->'
-if grep -qF "$begin" "$doc"; then
-  awk -v b="$begin" -v e="$end" -v table="$out/table.md" '
-    $0 == b { print; while ((getline line < table) > 0) print line; skip = 1; next }
-    $0 == e { skip = 0 }
-    !skip' "$doc" >"$tmp/doc.md"
-  cat "$tmp/doc.md" >"$doc"
-fi
+into_benchmarks_doc bench-hpgmg "$out/table.md"

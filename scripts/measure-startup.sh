@@ -18,6 +18,7 @@ out=${OUT:-benches/results/startup}
 ranks=2
 cargo build --release --locked --bin poisson
 . scripts/mpi-env.sh
+. scripts/results.sh
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -70,22 +71,13 @@ done >"$out/times.txt"
     echo "| program (2 ranks) | median | fastest to slowest |"
     echo "|---|--:|--:|"
     for i in "${!labels[@]}"; do
-        awk -v i="$i" '$1 == i { print $2 }' "$out/times.txt" | sort -g |
-            awk -v label="${labels[$i]}" '{ v[NR] = $1 }
-                END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-                      printf "| %s | %.3f s | %.3f to %.3f s |\n", label, m, v[1], v[NR] }'
+        times=$(awk -v i="$i" '$1 == i { print $2 }' "$out/times.txt" | sort -g)
+        printf '| %s | %.3f s | %.3f to %.3f s |\n' "${labels[$i]}" "$(median <<<"$times")" \
+            "$(head -1 <<<"$times")" "$(tail -1 <<<"$times")"
     done
     echo
     echo "Made by \`bash scripts/measure-startup.sh\` ($rounds rounds; wall time from the shell, \`scripts/mpi-env.sh\` sourced)."
 } >"$out/table.md"
 cat "$out/table.md"
 
-doc=docs/benchmarks.md
-begin='<!-- measure-startup: begin -->' end='<!-- measure-startup: end -->'
-if grep -qF "$begin" "$doc"; then
-    awk -v b="$begin" -v e="$end" -v table="$out/table.md" '
-        $0 == b { print; while ((getline line < table) > 0) print line; skip = 1; next }
-        $0 == e { skip = 0 }
-        !skip' "$doc" >"$tmp/doc.md"
-    cat "$tmp/doc.md" >"$doc"
-fi
+into_benchmarks_doc measure-startup "$out/table.md"
