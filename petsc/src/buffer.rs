@@ -29,16 +29,35 @@ pub struct Buffer {
 /// A transparent huge page: mappings at least this large start on one.
 const HUGE_PAGE: usize = 2 << 20;
 
+/// The pages a [`Buffer`] is mapped in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pages {
+    /// Huge pages from 2 MiB up, where the system has them: for arrays
+    /// made and walked while a solve runs.
+    Huge,
+    /// Small pages always. Huge pages come only from the large free blocks
+    /// a virtual machine may have handed back to its host, and touching
+    /// those again stalls: arrays made between runs' start-ups, where such
+    /// blocks are likely, stay in small pages.
+    Small,
+}
+
 impl Buffer {
     /// `n` zeros, or an error saying "out of memory" (naming `what`) when
     /// the system cannot map them.
     pub fn zeroed(n: usize, what: &str) -> Result<Self> {
+        Self::zeroed_in(n, what, Pages::Huge)
+    }
+
+    /// As [`Buffer::zeroed`], in the pages given.
+    pub fn zeroed_in(n: usize, what: &str, pages: Pages) -> Result<Self> {
         if n == 0 {
             return Ok(Buffer { ptr: NonNull::dangling(), len: 0 });
         }
         let oom = || Error::usage(format!("out of memory ({} bytes for {what})", n.saturating_mul(8)));
         let bytes = n.checked_mul(size_of::<f64>()).ok_or_else(oom)?;
-        let p = if bytes < HUGE_PAGE { small(bytes) } else { huge(bytes) }.map_err(|_| oom())?;
+        let p =
+            if bytes < HUGE_PAGE || pages == Pages::Small { small(bytes) } else { huge(bytes) }.map_err(|_| oom())?;
         let ptr = NonNull::new(p.cast::<f64>()).ok_or_else(oom)?;
         Ok(Buffer { ptr, len: n })
     }

@@ -427,15 +427,7 @@ impl<'p> Dm<'p> {
             return Ok(Vector::from_raw(raw));
         }
         let (local, global) = self.vector_sizes()?;
-        let (local, global) = (crate::to_petsc_int(local, "the local size")?, crate::to_petsc_int(global, "the size")?);
-        // SAFETY: valid communicator, out-pointer.
-        check(unsafe { sys::VecCreate(self.comm()?, &mut raw) })?;
-        let v = Vector::from_raw(raw);
-        // SAFETY: a new Vec; the sizes add up over the ranks (the layout's).
-        check(unsafe { sys::VecSetSizes(v.raw(), local, global) })?;
-        // SAFETY: valid Vec, PETSc's type name; the DMDA's own default.
-        check(unsafe { sys::VecSetType(v.raw(), sys::VECSTANDARD.as_ptr().cast()) })?;
-        Ok(v)
+        Vector::zeroed(self.comm()?, self.size()? == 1, local, global)
     }
 
     /// A global vector read from a PETSc binary file (written by
