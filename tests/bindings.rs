@@ -87,12 +87,22 @@ fn mpi_dmda_views() {
     with_petsc(|petsc| {
         // 3-D: fill the owned patch by global index, exchange ghosts, and
         // find every ghost value where its global index says.
-        let da = Dm::da(petsc, [Boundary::None; 3], StencilType::Star, [7, 5, 4], 1, 1).unwrap();
+        let mut da = Dm::da(petsc, [Boundary::None; 3], StencilType::Star, [7, 5, 4], 1, 1).unwrap();
+        // Before set-up, a rank's points are known once the layout is.
+        if petsc.size() > 1 {
+            assert_eq!(da.global_vector().err().unwrap().kind(), ErrorKind::Usage);
+        }
+        da.decide_layout().unwrap();
+        // Vectors start zero, before set-up (over memory of ours) and after
+        // (PETSc's): the solver's initial guess relies on it.
+        let fresh = da.global_vector().unwrap();
+        assert_eq!((fresh.size().unwrap(), fresh.norm(NormType::Infinity).unwrap()), (140, 0.0));
         da.set_up().unwrap();
         let info = da.info().unwrap();
         assert_eq!((info.dim, info.points), (3, [7, 5, 4]));
         assert_eq!(info.processes.iter().product::<usize>(), petsc.size());
         let mut g = da.global_vector().unwrap();
+        assert_eq!(g.norm(NormType::Infinity).unwrap(), 0.0);
         {
             let mut view = da.view_mut::<Ix3>(&mut g).unwrap();
             let o = view.patch().start;

@@ -416,8 +416,8 @@ impl<'p> Dm<'p> {
         Ok(patch)
     }
 
-    /// A vector with one entry per owned point (what solvers work on).
-    /// Before set-up it has the DMDA's layout but not its viewers, which
+    /// A vector with one entry per owned point (what solvers work on), all
+    /// zero. Before set-up it has the DMDA's layout but not its viewers, which
     /// write in the grid's natural order: set up first to view it.
     pub fn global_vector(&self) -> Result<Vector<'p>> {
         let mut raw = ptr::null_mut();

@@ -105,7 +105,13 @@ impl<'p> Dm<'p> {
         if ghosted && !self.ends_at_edges()? {
             return Err(Error::usage("the ghost points of a DMDA that wraps or mirrors are known once it is set up"));
         }
-        Ok(self.box_layout()?.patch(self.rank()?, ghosted))
+        let layout = self.box_layout()?;
+        if layout.processes().iter().product::<usize>() != self.size()? {
+            return Err(Error::usage(
+                "a DMDA's points are known before set-up once its layout is decided (Dm::decide_layout)",
+            ));
+        }
+        Ok(layout.patch(self.rank()?, ghosted))
     }
 
     pub(crate) fn rank(&self) -> Result<usize> {

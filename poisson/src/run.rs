@@ -256,7 +256,8 @@ fn solve(petsc: &Petsc, agreement: &Agreement, outputs: &Outputs, args: &[String
         // The preconditioner has read its options: a misspelt one is best
         // reported now, before a long solve, not after it.
         unknown_options(petsc, args, config::read_after_setup, false)?;
-        solver::solve(&mut ksp, &b, &mut x)?;
+        // From x as made, zero: the seed's initial guess.
+        ksp.solve(&b, &mut x)?;
     }
     let (result, error) = {
         let _stage = stages.push(5)?;

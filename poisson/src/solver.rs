@@ -129,12 +129,6 @@ fn check_mg_levels(petsc: &Petsc, grid: &Grid) -> Result<()> {
     Ok(())
 }
 
-/// Solves A x = b from a zero initial guess.
-pub fn solve(ksp: &mut Ksp, b: &Vector, x: &mut Vector) -> Result<()> {
-    x.set(0.0)?;
-    ksp.solve(b, x)
-}
-
 /// What the solve did, with the true residual ||b - A x|| / ||b|| measured
 /// here (after the solve, so it is not part of the solver's time).
 pub fn report(ksp: &mut Ksp, a: &Mat, b: &Vector, x: &Vector) -> Result<SolveReport> {
