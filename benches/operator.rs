@@ -270,7 +270,14 @@ fn two_workers(petsc: &Petsc, size: GridSize) {
             stencil.apply(faces, &x, &ghosts, black_box(&mut y));
             matrix_free_bytes(n as u64)
         });
-        let mut kernels = vec![stream::triad(stream::DEFAULT_ELEMENTS), product];
+        // The verification's true residual: the squares of b - A x and of b
+        // summed, x and b read once, nothing written: 16 bytes per unknown.
+        let (x, b, ghosts) = (vec![1.0; n], vec![2.0; n], vec![0.0; faces.len()]);
+        let residual: Kernel = Box::new(move || {
+            black_box(stencil.residual_squares(faces, &x, &ghosts, black_box(&b)));
+            matrix_free_bytes(n as u64)
+        });
+        let mut kernels = vec![stream::triad(stream::DEFAULT_ELEMENTS), product, residual];
         for (name, _) in MG_KERNELS {
             let mut kernel = MgKernel::new(name, size);
             let bytes = kernel.bytes();
@@ -283,7 +290,7 @@ fn two_workers(petsc: &Petsc, size: GridSize) {
     });
     println!("\nOn {WORKERS} threads at once, each on its own {size} grid (best of {ROUNDS}, in turn with the triad):");
     println!("{:<44}{:>12}{:>10}", "kernel", "GB/s", "of triad");
-    let names = ["triad".to_string(), "matrix-free product".to_string()]
+    let names = ["triad".to_string(), "matrix-free product".to_string(), "true residual".to_string()]
         .into_iter()
         .chain(MG_KERNELS.map(|(name, _)| name.to_string()));
     for (i, (name, rate)) in names.zip(&rates).enumerate() {
