@@ -29,39 +29,65 @@ pub struct Buffer {
 /// A transparent huge page: mappings at least this large start on one.
 const HUGE_PAGE: usize = 2 << 20;
 
-/// The pages a [`Buffer`] is mapped in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pages {
-    /// Huge pages from 2 MiB up, where the system has them: for arrays
-    /// made and walked while a solve runs.
-    Huge,
-    /// Small pages always. Huge pages come only from the large free blocks
-    /// a virtual machine may have handed back to its host, and touching
-    /// those again stalls: arrays made between runs' start-ups, where such
-    /// blocks are likely, stay in small pages.
-    Small,
-}
-
 impl Buffer {
     /// `n` zeros, or an error saying "out of memory" (naming `what`) when
     /// the system cannot map them.
     pub fn zeroed(n: usize, what: &str) -> Result<Self> {
-        Self::zeroed_in(n, what, Pages::Huge)
-    }
-
-    /// As [`Buffer::zeroed`], in the pages given.
-    pub fn zeroed_in(n: usize, what: &str, pages: Pages) -> Result<Self> {
         if n == 0 {
             return Ok(Buffer { ptr: NonNull::dangling(), len: 0 });
         }
         let oom = || Error::usage(format!("out of memory ({} bytes for {what})", n.saturating_mul(8)));
         let bytes = n.checked_mul(size_of::<f64>()).ok_or_else(oom)?;
-        let p =
-            if bytes < HUGE_PAGE || pages == Pages::Small { small(bytes) } else { huge(bytes) }.map_err(|_| oom())?;
+        let p = if bytes < HUGE_PAGE { small(bytes) } else { huge(bytes) }.map_err(|_| oom())?;
         let ptr = NonNull::new(p.cast::<f64>()).ok_or_else(oom)?;
         Ok(Buffer { ptr, len: n })
     }
+    /// `n` values, each chunk of a multiple of `granule` values (at most
+    /// [`CHUNK`] bytes where the granule allows) written by `fill(offset,
+    /// chunk)` right after its pages are populated: while the zeros just
+    /// written are in cache, so that filling costs no second pass over
+    /// memory (67 MB on each of 2 cores at once: 17 ms against 24 for
+    /// populating all, then filling). Where the system cannot populate on
+    /// advice (Linux before 5.14), the fill faults the pages in.
+    ///
+    /// Small pages always: huge pages come only from the large free blocks
+    /// that a virtual machine may have handed back to its host, and
+    /// touching those again stalls; arrays made as a run starts, when such
+    /// blocks are likely, stay in small pages.
+    pub fn filled(n: usize, what: &str, granule: usize, mut fill: impl FnMut(usize, &mut [f64])) -> Result<Self> {
+        if n == 0 {
+            return Ok(Buffer { ptr: NonNull::dangling(), len: 0 });
+        }
+        let oom = || Error::usage(format!("out of memory ({} bytes for {what})", n.saturating_mul(8)));
+        let bytes = n.checked_mul(size_of::<f64>()).ok_or_else(oom)?;
+        // SAFETY: a new private anonymous mapping, aliasing nothing.
+        let p =
+            unsafe { mmap_anonymous(std::ptr::null_mut(), bytes, READ_WRITE, MapFlags::PRIVATE) }.map_err(|_| oom())?;
+        let ptr = NonNull::new(p.cast::<f64>()).ok_or_else(oom)?;
+        // Owned from here: unmapped on an error below.
+        let mut buffer = Buffer { ptr, len: n };
+        let (page, step) = (rustix::param::page_size(), (CHUNK / 8 / granule.max(1)).max(1) * granule.max(1));
+        for start in (0..n).step_by(step) {
+            let end = (start + step).min(n);
+            // The pages the chunk touches; the first may be its neighbour's
+            // too, and populating it again changes nothing.
+            let (from, to) = ((start * 8) / page * page, (end * 8).next_multiple_of(page).min(bytes));
+            // SAFETY: advice on pages of the mapping made above, ours alone.
+            let advised = unsafe { madvise(p.wrapping_byte_add(from), to - from, Advice::LinuxPopulateWrite) };
+            match advised {
+                Ok(()) | Err(Errno::INVAL) => {}
+                Err(Errno::NOMEM) => return Err(oom()),
+                Err(e) => return Err(Error::usage(format!("populating memory for {what}: {e}"))),
+            }
+            fill(start, &mut buffer[start..end]);
+        }
+        Ok(buffer)
+    }
 }
+
+/// The bytes [`Buffer::filled`] populates and fills at a time: well within
+/// a core's L2.
+const CHUNK: usize = 256 << 10;
 
 const READ_WRITE: ProtFlags = ProtFlags::READ.union(ProtFlags::WRITE);
 
@@ -168,8 +194,29 @@ mod tests {
     }
 
     #[test]
+    fn filled_buffers_are_written_chunk_by_chunk_in_order() {
+        // A granule that divides no page, a length that no chunk divides.
+        let (granule, n) = (4097, 4097 * 100 + 123);
+        let mut seen = Vec::new();
+        let b = Buffer::filled(n, "a test", granule, |start, chunk| {
+            assert!(chunk.iter().all(|&v| v == 0.0), "fresh zeros");
+            assert!(start % granule == 0 && (chunk.len() % granule == 0 || start + chunk.len() == n));
+            assert!(chunk.len() * 8 <= CHUNK.max(granule * 8));
+            chunk.iter_mut().enumerate().for_each(|(i, v)| *v = (start + i) as f64);
+            seen.push(start..start + chunk.len());
+        })
+        .unwrap();
+        assert_eq!(seen.first().unwrap().start, 0);
+        assert!(seen.windows(2).all(|w| w[0].end == w[1].start) && seen.last().unwrap().end == n);
+        assert!(b.iter().enumerate().all(|(i, &v)| v == i as f64));
+        assert!(Buffer::filled(0, "nothing", 3, |_, _| panic!("nothing to fill")).unwrap().is_empty());
+    }
+
+    #[test]
     fn impossible_sizes_are_out_of_memory() {
         let e = Buffer::zeroed(usize::MAX / 4, "too much").err().unwrap();
+        assert!(e.to_string().contains("out of memory ("), "{e}");
+        let e = Buffer::filled(usize::MAX / 16, "too much", 1, |_, _| panic!("no memory to fill")).err().unwrap();
         assert!(e.to_string().contains("out of memory ("), "{e}");
     }
 }

@@ -417,17 +417,34 @@ impl<'p> Dm<'p> {
     }
 
     /// A vector with one entry per owned point (what solvers work on), all
-    /// zero. Before set-up it has the DMDA's layout but not its viewers, which
-    /// write in the grid's natural order: set up first to view it.
+    /// zero. Before set-up it has the DMDA's layout but not its viewers,
+    /// which write in the grid's natural order: set up first to view it.
     pub fn global_vector(&self) -> Result<Vector<'p>> {
-        let mut raw = ptr::null_mut();
+        self.global_vector_with(1, |_, _| {})
+    }
+
+    /// As [`Dm::global_vector`], its entries (in the owned patch's order,
+    /// x fastest) written by `fill(offset, chunk)` over chunks of whole
+    /// multiples of `granule` entries, in order: before set-up, each as its
+    /// memory is mapped, while it is in cache (see [`crate::Buffer::filled`]).
+    pub fn global_vector_with(&self, granule: usize, mut fill: impl FnMut(usize, &mut [f64])) -> Result<Vector<'p>> {
         if self.is_set_up() {
+            let mut raw = ptr::null_mut();
             // SAFETY: valid, set-up DM.
             check(unsafe { sys::DMCreateGlobalVector(self.raw, &mut raw) })?;
-            return Ok(Vector::from_raw(raw));
+            let mut v = Vector::from_raw(raw);
+            {
+                let mut values = v.write()?;
+                let step = granule.max(1);
+                for start in (0..values.len()).step_by(step) {
+                    let end = (start + step).min(values.len());
+                    fill(start, &mut values[start..end]);
+                }
+            }
+            return Ok(v);
         }
         let (local, global) = self.vector_sizes()?;
-        Vector::zeroed(self.comm()?, self.size()? == 1, local, global)
+        Vector::filled(self.comm()?, self.size()? == 1, [local, global], granule, fill)
     }
 
     /// A global vector read from a PETSc binary file (written by

@@ -48,7 +48,7 @@ use mpi::raw::AsRaw;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use petsc_sys as sys;
 
-pub use buffer::{Buffer, Pages};
+pub use buffer::Buffer;
 pub use dm::{Boundary, DaInfo, Dm, GridArray, GridView, GridViewMut, Patch, StencilType};
 pub use error::{Error, ErrorKind, Result};
 pub use ghost::{BoxLayout, FaceExchange, Faces, GhostExchange};

@@ -8,8 +8,8 @@ use std::ptr::{self, NonNull};
 use petsc_sys as sys;
 
 use crate::{
-    Buffer, Life, Pages, PetscInt, PetscReal, PetscScalar, Result, c_string, check, from_c, report_drop_error,
-    to_petsc_int, to_usize,
+    Buffer, Life, PetscInt, PetscReal, PetscScalar, Result, c_string, check, from_c, report_drop_error, to_petsc_int,
+    to_usize,
 };
 
 /// A PETSc Vec. Owned vectors are destroyed on drop; the ones PETSc lends to
@@ -45,14 +45,20 @@ impl<'p> Vector<'p> {
     }
 
     /// A standard vector of `local` entries on this rank and `global` over
-    /// `comm` (of one process when `sequential`), all zero, held in a
-    /// [`Buffer`] of small pages populated at once. PETSc's own standard
-    /// vector writes zeros over its fresh array, a page fault per 4 KiB: the
-    /// solution and the right-hand side of a 4097² run on 2 ranks cost 20 ms
-    /// more so. Huge pages would cost less still, but not on a host that has
-    /// taken free memory back ([`Pages::Small`]). Collective.
-    pub(crate) fn zeroed(comm: sys::MPI_Comm, sequential: bool, local: usize, global: usize) -> Result<Vector<'p>> {
-        let entries = Buffer::zeroed_in(local, "a vector", Pages::Small)?;
+    /// `comm` (of one process when `sequential`), held in a [`Buffer`]
+    /// whose chunks `fill(offset, chunk)` writes as they are mapped (see
+    /// [`Buffer::filled`]). PETSc's own standard vector writes zeros over
+    /// its fresh array, a page fault per 4 KiB: the solution and the
+    /// right-hand side of a 4097² run on 2 ranks cost 20 ms more so.
+    /// Collective.
+    pub(crate) fn filled(
+        comm: sys::MPI_Comm,
+        sequential: bool,
+        [local, global]: [usize; 2],
+        granule: usize,
+        fill: impl FnMut(usize, &mut [f64]),
+    ) -> Result<Vector<'p>> {
+        let entries = Buffer::filled(local, "a vector", granule, fill)?;
         let (n, big_n) = (to_petsc_int(local, "the local size")?, to_petsc_int(global, "the size")?);
         let mut raw = ptr::null_mut();
         // SAFETY: `entries` holds `local` f64s and outlives the Vec, which

@@ -2,10 +2,10 @@
 //! the boundary values the operator has eliminated; the boundary value
 //! times the row's diagonal at boundary nodes.
 //!
-//! Filled a grid line at a time: only nodes next to the boundary look at
-//! their neighbours, so a constant f costs one pass over memory.
+//! Filled a grid line at a time as the vector's memory is mapped: only
+//! nodes next to the boundary look at their neighbours, so a constant f
+//! costs no pass over memory of its own.
 
-use ndarray::Ix3;
 use petsc::{Result, Vector};
 
 use crate::grid::Grid;
@@ -14,13 +14,8 @@ use crate::problem::Problem;
 
 pub fn build<'p>(grid: &Grid<'p>, stencil: &Stencil, problem: Problem) -> Result<Vector<'p>> {
     let (dim, points) = (grid.dim, grid.points());
-    let mut b = grid.dm.global_vector()?;
-    b.set_name("rhs")?;
-    let mut view = grid.dm.view_mut::<Ix3>(&mut b)?;
-    let patch = view.patch();
+    let patch = grid.dm.corners()?;
     let (o, size) = (patch.start, patch.size);
-    let mut array = view.array_mut();
-    let values = array.as_slice_mut().expect("vectors are contiguous");
     let boundary = |n: [usize; 3]| stencil.boundary_diagonal() * problem.boundary(dim, grid.point(n));
     // f at an interior node, with what its boundary neighbours contribute.
     let interior = |n: [usize; 3]| {
@@ -38,13 +33,13 @@ pub fn build<'p>(grid: &Grid<'p>, stencil: &Stencil, problem: Problem) -> Result
         value
     };
     let near = |d: usize, i: usize| d < dim && (i == 1 || i + 2 == points[d]);
-    for (line, out) in values.chunks_exact_mut(size[0]).enumerate() {
+    let fill_line = |line: usize, out: &mut [f64]| {
         let (y, z) = (o[1] + line % size[1], o[2] + line / size[1]);
         let node = |i: usize| [o[0] + i, y, z];
         // A line on the boundary (x = 1 is interior: every grid has 3 nodes per direction at least).
         if grid.on_boundary([1, y, z]) {
             out.iter_mut().enumerate().for_each(|(i, v)| *v = boundary(node(i)));
-            continue;
+            return;
         }
         let lines_near = near(1, y) || near(2, z);
         if let (Some(f), false) = (problem.constant_forcing(), lines_near) {
@@ -56,7 +51,7 @@ pub fn build<'p>(grid: &Grid<'p>, stencil: &Stencil, problem: Problem) -> Result
                 let n = [x, y, z];
                 out[x - o[0]] = if x == 0 || x == last { boundary(n) } else { interior(n) };
             }
-            continue;
+            return;
         }
         for (i, v) in out.iter_mut().enumerate() {
             let n = node(i);
@@ -68,7 +63,12 @@ pub fn build<'p>(grid: &Grid<'p>, stencil: &Stencil, problem: Problem) -> Result
                 problem.forcing(dim, grid.point(n))
             };
         }
-    }
-    drop(view);
+    };
+    let mut b = grid.dm.global_vector_with(size[0], |start, lines| {
+        for (k, out) in lines.chunks_exact_mut(size[0]).enumerate() {
+            fill_line(start / size[0] + k, out);
+        }
+    })?;
+    b.set_name("rhs")?;
     Ok(b)
 }
