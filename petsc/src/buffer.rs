@@ -1,15 +1,18 @@
-//! Grid-sized arrays of f64 in memory mapped for them, zeroed and
-//! populated by the system at once, in huge pages where it has them.
+//! Grid-sized arrays of f64 in memory mapped for them, zeroed by the
+//! system: in huge pages where it has them, faulted in at first use;
+//! otherwise populated at once.
 //!
 //! Fresh memory costs a page fault per 4 KiB page at its first touch; on
 //! the machines measured, that came to 0.6 ms per MB, more than the work
 //! done on the values. Populated in one call when mapped, the same pages
-//! cost about a third less (67 MB: 25 ms against 38 ms), and before the
-//! work that uses them rather than during it. In transparent huge pages
-//! (2 MiB, asked for on these mappings only) populating costs a third of
-//! that again, and the cycle that walks the arrays misses the TLB less:
-//! the multigrid's set-up at 4097² on 2 ranks took 14 ms against 36, the
-//! cycle 131 ms against 136.
+//! cost about a third less (67 MB: 25 ms against 38 ms). In transparent
+//! huge pages (2 MiB, asked for on these mappings only) a fault zeroes 2
+//! MiB, which the work that touched them then finds in cache: left to
+//! fault in as the multigrid's cycle first writes them, rather than
+//! populated at its set-up, its levels cost one pass over memory less (the
+//! "Solver" stage at 4097² on 2 ranks 136 to 140 ms against 147 to 149,
+//! at 257³ 152 to 154 against 157 to 160), and the cycle misses the TLB
+//! less than in small pages.
 
 use std::ffi::c_void;
 use std::ops::{Deref, DerefMut};
@@ -97,10 +100,11 @@ fn small(bytes: usize) -> rustix::io::Result<*mut c_void> {
     unsafe { mmap_anonymous(std::ptr::null_mut(), bytes, READ_WRITE, MapFlags::PRIVATE | MapFlags::POPULATE) }
 }
 
-/// `bytes` mapped from a huge page boundary, marked for huge pages and
-/// populated. Where the system has no huge pages (the advice is then
-/// refused, or taken and ignored) the pages are small; where it cannot
-/// populate on advice (Linux before 5.14), they fault in at first use.
+/// `bytes` mapped from a huge page boundary and marked for huge pages,
+/// which fault in at first use. Where the system has none (the advice is
+/// then refused, or transparent huge pages are off) the pages are small
+/// and populated at once, but where it cannot populate on advice (Linux
+/// before 5.14): they fault in at first use.
 fn huge(bytes: usize) -> rustix::io::Result<*mut c_void> {
     let len = bytes.next_multiple_of(rustix::param::page_size());
     // Room to start on a huge page boundary; the rest is given back.
@@ -127,16 +131,27 @@ fn huge(bytes: usize) -> rustix::io::Result<*mut c_void> {
     };
     // SAFETY: advice on the mapping that remains, ours alone.
     let huge_pages = unsafe { madvise(start, len, Advice::LinuxHugepage) };
-    let advised = taken(huge_pages).and_then(|()| {
-        // SAFETY: as above; populating writes the zeros it already reads.
-        taken(unsafe { madvise(start, len, Advice::LinuxPopulateWrite) })
-    });
+    let advised = match huge_pages {
+        Ok(()) if huge_pages_on() => Ok(()),
+        Ok(()) | Err(Errno::INVAL) => {
+            // SAFETY: as above; populating writes the zeros it already reads.
+            taken(unsafe { madvise(start, len, Advice::LinuxPopulateWrite) })
+        }
+        Err(e) => Err(e),
+    };
     if let Err(e) = advised {
         // SAFETY: the mapping made above, given back as it cannot be used.
         let _ = unsafe { munmap(start, len) };
         return Err(e);
     }
     Ok(start)
+}
+
+/// Whether the system gives transparent huge pages to mappings advised so
+/// ("always" or "madvise"; unknown counts as off).
+fn huge_pages_on() -> bool {
+    std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+        .is_ok_and(|mode| !mode.contains("[never]") && mode.contains('['))
 }
 
 impl Deref for Buffer {
