@@ -97,7 +97,22 @@ fn mpi_dmda_views() {
         // (PETSc's): the solver's initial guess relies on it.
         let fresh = da.global_vector().unwrap();
         assert_eq!((fresh.size().unwrap(), fresh.norm(NormType::Infinity).unwrap()), (140, 0.0));
+        // Filled chunk by chunk as made, in the owned patch's order.
+        fn filled<'p>(da: &Dm<'p>) -> petsc::Vector<'p> {
+            let patch = da.corners().unwrap();
+            let (o, n) = (patch.start, patch.size);
+            da.global_vector_with(n[0], |start, chunk| {
+                assert_eq!((start % n[0], chunk.len() % n[0]), (0, 0), "whole lines");
+                for (at, v) in (start..).zip(chunk) {
+                    let (i, line) = (at % n[0], at / n[0]);
+                    *v = tag(o[0] + i, o[1] + line % n[1], o[2] + line / n[1]);
+                }
+            })
+            .unwrap()
+        }
+        let mut before = filled(&da);
         da.set_up().unwrap();
+        let mut after = filled(&da);
         let info = da.info().unwrap();
         assert_eq!((info.dim, info.points), (3, [7, 5, 4]));
         assert_eq!(info.processes.iter().product::<usize>(), petsc.size());
@@ -113,6 +128,10 @@ fn mpi_dmda_views() {
         }
         let total: f64 = (0..4).flat_map(|k| (0..5).flat_map(move |j| (0..7).map(move |i| tag(i, j, k)))).sum();
         assert_eq!(g.norm(NormType::One).unwrap(), total);
+        for v in [&mut before, &mut after] {
+            v.axpy(-1.0, &g).unwrap();
+            assert_eq!(v.norm(NormType::Infinity).unwrap(), 0.0);
+        }
         // Gathered on rank 0 in natural order (x fastest), nothing elsewhere.
         let natural: Vec<f64> =
             (0..4).flat_map(|k| (0..5).flat_map(move |j| (0..7).map(move |i| tag(i, j, k)))).collect();
