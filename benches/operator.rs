@@ -10,8 +10,8 @@
 //!   red-black Gauss-Seidel sweep, the residual restricted as computed, the
 //!   coarse correction interpolated and added;
 //!   then the same kernels, the matrix-free product's stencil and the
-//!   verification's true residual on 2 threads at once (as in a 2-rank solve, which shares one memory bus)
-//!   against the triad on 2 threads.
+//!   verification's true residual on 2 threads at once (as in a 2-rank
+//!   solve, which shares one memory bus) against the triad on 2 threads.
 //!
 //! Products report GB/s of the bytes they must move at least (see
 //! `kernels`); a closing summary gives each as a fraction of the triad

@@ -17,6 +17,7 @@
 use std::ffi::c_void;
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
+use std::sync::OnceLock;
 
 use rustix::io::Errno;
 use rustix::mm::{Advice, MapFlags, ProtFlags, madvise, mmap_anonymous, munmap};
@@ -36,15 +37,9 @@ impl Buffer {
     /// `n` zeros, or an error saying "out of memory" (naming `what`) when
     /// the system cannot map them.
     pub fn zeroed(n: usize, what: &str) -> Result<Self> {
-        if n == 0 {
-            return Ok(Buffer { ptr: NonNull::dangling(), len: 0 });
-        }
-        let oom = || Error::usage(format!("out of memory ({} bytes for {what})", n.saturating_mul(8)));
-        let bytes = n.checked_mul(size_of::<f64>()).ok_or_else(oom)?;
-        let p = if bytes < HUGE_PAGE { small(bytes) } else { huge(bytes) }.map_err(|_| oom())?;
-        let ptr = NonNull::new(p.cast::<f64>()).ok_or_else(oom)?;
-        Ok(Buffer { ptr, len: n })
+        Self::mapped(n, what, |bytes| if bytes < HUGE_PAGE { small(bytes) } else { huge(bytes) })
     }
+
     /// `n` values, each chunk of a multiple of `granule` values (at most
     /// [`CHUNK`] bytes where the granule allows) written by `fill(offset,
     /// chunk)` right after its pages are populated: while the zeros just
@@ -58,17 +53,11 @@ impl Buffer {
     /// touching those again stalls; arrays made as a run starts, when such
     /// blocks are likely, stay in small pages.
     pub fn filled(n: usize, what: &str, granule: usize, mut fill: impl FnMut(usize, &mut [f64])) -> Result<Self> {
-        if n == 0 {
-            return Ok(Buffer { ptr: NonNull::dangling(), len: 0 });
-        }
-        let oom = || Error::usage(format!("out of memory ({} bytes for {what})", n.saturating_mul(8)));
-        let bytes = n.checked_mul(size_of::<f64>()).ok_or_else(oom)?;
         // SAFETY: a new private anonymous mapping, aliasing nothing.
-        let p =
-            unsafe { mmap_anonymous(std::ptr::null_mut(), bytes, READ_WRITE, MapFlags::PRIVATE) }.map_err(|_| oom())?;
-        let ptr = NonNull::new(p.cast::<f64>()).ok_or_else(oom)?;
+        let map = |bytes| unsafe { mmap_anonymous(std::ptr::null_mut(), bytes, READ_WRITE, MapFlags::PRIVATE) };
         // Owned from here: unmapped on an error below.
-        let mut buffer = Buffer { ptr, len: n };
+        let mut buffer = Self::mapped(n, what, map)?;
+        let (bytes, p) = (n * size_of::<f64>(), buffer.ptr.as_ptr().cast::<c_void>());
         let (page, step) = (rustix::param::page_size(), (CHUNK / 8 / granule.max(1)).max(1) * granule.max(1));
         for start in (0..n).step_by(step) {
             let end = (start + step).min(n);
@@ -79,13 +68,29 @@ impl Buffer {
             let advised = unsafe { madvise(p.wrapping_byte_add(from), to - from, Advice::LinuxPopulateWrite) };
             match advised {
                 Ok(()) | Err(Errno::INVAL) => {}
-                Err(Errno::NOMEM) => return Err(oom()),
+                Err(Errno::NOMEM) => return Err(out_of_memory(n, what)),
                 Err(e) => return Err(Error::usage(format!("populating memory for {what}: {e}"))),
             }
             fill(start, &mut buffer[start..end]);
         }
         Ok(buffer)
     }
+
+    /// `n` f64s in the memory `map` maps for their bytes; "out of memory"
+    /// (naming `what`) when it cannot.
+    fn mapped(n: usize, what: &str, map: impl FnOnce(usize) -> rustix::io::Result<*mut c_void>) -> Result<Self> {
+        if n == 0 {
+            return Ok(Buffer { ptr: NonNull::dangling(), len: 0 });
+        }
+        let bytes = n.checked_mul(size_of::<f64>()).ok_or_else(|| out_of_memory(n, what))?;
+        let p = map(bytes).map_err(|_| out_of_memory(n, what))?;
+        let ptr = NonNull::new(p.cast::<f64>()).ok_or_else(|| out_of_memory(n, what))?;
+        Ok(Buffer { ptr, len: n })
+    }
+}
+
+fn out_of_memory(n: usize, what: &str) -> Error {
+    Error::usage(format!("out of memory ({} bytes for {what})", n.saturating_mul(8)))
 }
 
 /// The bytes [`Buffer::filled`] populates and fills at a time: well within
@@ -103,8 +108,8 @@ fn small(bytes: usize) -> rustix::io::Result<*mut c_void> {
 /// `bytes` mapped from a huge page boundary and marked for huge pages,
 /// which fault in at first use. Where the system has none (the advice is
 /// then refused, or transparent huge pages are off) the pages are small
-/// and populated at once, but where it cannot populate on advice (Linux
-/// before 5.14): they fault in at first use.
+/// and populated at once, or, where it cannot populate on advice (Linux
+/// before 5.14), faulted in at first use too.
 fn huge(bytes: usize) -> rustix::io::Result<*mut c_void> {
     let len = bytes.next_multiple_of(rustix::param::page_size());
     // Room to start on a huge page boundary; the rest is given back.
@@ -148,10 +153,13 @@ fn huge(bytes: usize) -> rustix::io::Result<*mut c_void> {
 }
 
 /// Whether the system gives transparent huge pages to mappings advised so
-/// ("always" or "madvise"; unknown counts as off).
+/// ("always" or "madvise"; unknown counts as off). Read once.
 fn huge_pages_on() -> bool {
-    std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
-        .is_ok_and(|mode| !mode.contains("[never]") && mode.contains('['))
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| {
+        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+            .is_ok_and(|mode| !mode.contains("[never]") && mode.contains('['))
+    })
 }
 
 impl Deref for Buffer {

@@ -420,7 +420,7 @@ impl<'p> Dm<'p> {
     /// zero. Before set-up it has the DMDA's layout but not its viewers,
     /// which write in the grid's natural order: set up first to view it.
     pub fn global_vector(&self) -> Result<Vector<'p>> {
-        self.global_vector_with(1, |_, _| {})
+        if self.is_set_up() { self.created_global_vector() } else { self.global_vector_with(1, |_, _| {}) }
     }
 
     /// As [`Dm::global_vector`], its entries (in the owned patch's order,
@@ -428,23 +428,28 @@ impl<'p> Dm<'p> {
     /// multiples of `granule` entries, in order: before set-up, each as its
     /// memory is mapped, while it is in cache (see [`crate::Buffer::filled`]).
     pub fn global_vector_with(&self, granule: usize, mut fill: impl FnMut(usize, &mut [f64])) -> Result<Vector<'p>> {
-        if self.is_set_up() {
-            let mut raw = ptr::null_mut();
-            // SAFETY: valid, set-up DM.
-            check(unsafe { sys::DMCreateGlobalVector(self.raw, &mut raw) })?;
-            let mut v = Vector::from_raw(raw);
-            {
-                let mut values = v.write()?;
-                let step = granule.max(1);
-                for start in (0..values.len()).step_by(step) {
-                    let end = (start + step).min(values.len());
-                    fill(start, &mut values[start..end]);
-                }
-            }
-            return Ok(v);
+        if !self.is_set_up() {
+            let (local, global) = self.vector_sizes()?;
+            return Vector::filled(self.comm()?, self.size()? == 1, [local, global], granule, fill);
         }
-        let (local, global) = self.vector_sizes()?;
-        Vector::filled(self.comm()?, self.size()? == 1, [local, global], granule, fill)
+        let mut v = self.created_global_vector()?;
+        {
+            let mut values = v.write()?;
+            let step = granule.max(1);
+            for start in (0..values.len()).step_by(step) {
+                let end = (start + step).min(values.len());
+                fill(start, &mut values[start..end]);
+            }
+        }
+        Ok(v)
+    }
+
+    /// PETSc's global vector of a set-up DM.
+    fn created_global_vector(&self) -> Result<Vector<'p>> {
+        let mut raw = ptr::null_mut();
+        // SAFETY: valid, set-up DM.
+        check(unsafe { sys::DMCreateGlobalVector(self.raw, &mut raw) })?;
+        Ok(Vector::from_raw(raw))
     }
 
     /// A global vector read from a PETSc binary file (written by

@@ -77,10 +77,16 @@ impl BoxLayout {
 }
 
 impl<'p> Dm<'p> {
-    /// This DMDA's layout.
+    /// This DMDA's layout, once decided (by set-up or [`Dm::decide_layout`]).
     pub fn box_layout(&self) -> Result<BoxLayout> {
         let info = self.info()?;
-        Ok(BoxLayout { dim: info.dim, points: info.points, owned: self.ownership()?, width: info.width })
+        let layout = BoxLayout { dim: info.dim, points: info.points, owned: self.ownership()?, width: info.width };
+        if layout.processes().iter().product::<usize>() != self.size()? {
+            return Err(Error::usage(
+                "a DMDA's points are known before set-up once its layout is decided (Dm::decide_layout)",
+            ));
+        }
+        Ok(layout)
     }
 
     /// The exchange of the faces around this rank's owned points (see
@@ -105,13 +111,7 @@ impl<'p> Dm<'p> {
         if ghosted && !self.ends_at_edges()? {
             return Err(Error::usage("the ghost points of a DMDA that wraps or mirrors are known once it is set up"));
         }
-        let layout = self.box_layout()?;
-        if layout.processes().iter().product::<usize>() != self.size()? {
-            return Err(Error::usage(
-                "a DMDA's points are known before set-up once its layout is decided (Dm::decide_layout)",
-            ));
-        }
-        Ok(layout.patch(self.rank()?, ghosted))
+        Ok(self.box_layout()?.patch(self.rank()?, ghosted))
     }
 
     pub(crate) fn rank(&self) -> Result<usize> {
