@@ -101,7 +101,7 @@ impl Stencil {
     /// worth of fresh memory to fault in); arguments as [`Stencil::apply`]'s.
     pub fn residual_squares(&self, faces: &Faces, x: &[f64], ghosts: &[f64], b: &[f64]) -> [f64; 2] {
         let nx = faces.owned().size[0];
-        let mut sum = Residual { b, scratch: vec![0.0; 2 * nx], len: nx, sums: [0.0; 2] };
+        let mut sum = Residual { b, scratch: vec![0.0; 2 * nx], sums: [0.0; 2] };
         vectorized(
             #[inline(always)]
             || self.rows(faces, x, ghosts, &mut sum),
@@ -183,13 +183,14 @@ impl Stencil {
                     for (o, v) in out.iter_mut().zip(c) {
                         *o = boundary_diag * v;
                     }
-                    lines.done(row, 1);
+                    lines.done(row, nx, 1);
                     jl += 1;
                     continue;
                 }
                 // Two lines at once where both are interior (see Plain::pair).
                 let count = if !three_d && plain.len > 0 && jl + 1 < ny && !boundary_row(j + 1, k) { 2 } else { 1 };
-                let lines_around = [around(j, k), around(j + count - 1, k)];
+                let first = around(j, k);
+                let lines_around = [first, if count == 2 { around(j + 1, k) } else { first }];
                 let centres = [c, &x[row + (count - 1) * nx..][..nx]];
                 let [out0, out1] = lines.lines(row, nx, count);
                 if count == 2 {
@@ -200,7 +201,7 @@ impl Stencil {
                 for (l, out) in [out0, out1].into_iter().take(count).enumerate() {
                     ends(j + l, k, centres[l], lines_around[l].0, lines_around[l].1, out);
                 }
-                lines.done(row, count);
+                lines.done(row, nx, count);
                 jl += count;
             }
         }
@@ -315,7 +316,7 @@ impl Plain {
 /// returns (the second empty for one line), then `done`.
 trait Lines {
     fn lines(&mut self, row: usize, len: usize, count: usize) -> [&mut [f64]; 2];
-    fn done(&mut self, row: usize, count: usize);
+    fn done(&mut self, row: usize, len: usize, count: usize);
 }
 
 /// Into y, in place.
@@ -327,29 +328,27 @@ impl Lines for InPlace<'_> {
         [first, second]
     }
 
-    fn done(&mut self, _row: usize, _count: usize) {}
+    fn done(&mut self, _row: usize, _len: usize, _count: usize) {}
 }
 
 /// Into two lines of scratch, whose (b - A x)² are summed, and b² beside them.
 struct Residual<'b> {
     b: &'b [f64],
     scratch: Vec<f64>,
-    len: usize,
     sums: [f64; 2],
 }
 
 impl Lines for Residual<'_> {
     fn lines(&mut self, _row: usize, len: usize, count: usize) -> [&mut [f64]; 2] {
-        self.len = len;
         let (first, second) = self.scratch[..count * len].split_at_mut(len);
         [first, second]
     }
 
     #[inline(always)]
-    fn done(&mut self, row: usize, count: usize) {
-        let n = count * self.len;
+    fn done(&mut self, row: usize, len: usize, count: usize) {
+        let n = count * len;
         let (b, ax) = (&self.b[row..row + n], &self.scratch[..n]);
-        for (b, ax) in b.chunks_exact(self.len).zip(ax.chunks_exact(self.len)) {
+        for (b, ax) in b.chunks_exact(len).zip(ax.chunks_exact(len)) {
             // One sum a loop: two in one loop were packed into half-width vectors.
             self.sums[0] += lanes(b, ax, |b, ax| (b - ax) * (b - ax));
             self.sums[1] += lanes(b, b, |b, _| b * b);
