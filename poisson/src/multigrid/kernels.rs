@@ -1047,13 +1047,22 @@ mod tests {
     #[test]
     fn the_fused_sweep_is_a_red_then_a_black_half_sweep() {
         // The whole grid, and boxes of one rank's inside it, 1 to 3 points
-        // wide included (the others' points are its ghosts).
-        let boxes = [([0, 0, 0], [9, 9, 9]), ([2, 1, 3], [5, 6, 4]), ([4, 0, 1], [1, 3, 2]), ([1, 6, 0], [2, 3, 9])];
-        for (dim, omega, (start, size)) in
+        // wide included (the others' points are its ghosts); on a grid of 9
+        // points a side, and on one of 45 whose lines hold whole chunks.
+        let boxes = [
+            (9, [0, 0, 0], [9, 9, 9]),
+            (9, [2, 1, 3], [5, 6, 4]),
+            (9, [4, 0, 1], [1, 3, 2]),
+            (9, [1, 6, 0], [2, 3, 9]),
+            (45, [0, 0, 0], [45, 45, 45]),
+            (45, [0, 7, 3], [45, 30, 20]),
+            (45, [3, 20, 0], [41, 25, 45]),
+        ];
+        for (dim, omega, (n, start, size)) in
             [2, 3].into_iter().flat_map(|d| [1.0, OMEGA].into_iter().flat_map(move |w| boxes.map(|b| (d, w, b))))
         {
             let (start, size) = if dim == 3 { (start, size) } else { ([start[0], start[1], 0], [size[0], size[1], 1]) };
-            let whole = layout(dim, 9);
+            let whole = layout(dim, n);
             let l = LevelPart { owned: Patch { start, size }, ..whole };
             let k = Coefficients::new(dim, l.points, omega);
             let f = field(&l, |[x, y, z]| (x * 7 + y * 3 + z) as f64 % 5.0);
