@@ -10,14 +10,14 @@
 # ended: 1.2 to 2.2 s for every failed run here, against 0.17 s without the
 # wait. The launcher maps the machine with hwloc at every start, its PCI
 # devices too, whose configuration it reads from sysfs; in a virtual machine
-# each read traps to the host: about 18 ms of every launch here. Jobs on one host
-# have no use for the devices, so hwloc leaves them out unless
+# each read traps to the host: about 18 ms of every launch here. Jobs on one
+# host have no use for the devices, so hwloc leaves them out unless
 # HWLOC_COMPONENTS is already set (set it empty for hwloc's full map, on a
 # cluster whose ranks are placed by their network cards). And the ranks
 # learn about the job from the launcher's PMIx server by message, not from
 # the shared-memory store it otherwise writes into files of its session
-# directory (15 ms of every start here), unless PMIX_MCA_gds is set: the
-# store saves memory on nodes running hundreds of ranks.
+# directory (13 to 19 ms of every start here), unless PMIX_MCA_gds is set:
+# the store saves memory on nodes running hundreds of ranks.
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
