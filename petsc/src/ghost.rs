@@ -62,7 +62,14 @@ impl BoxLayout {
 
     /// The points `rank` owns, and its ghosted patch (`ghosted` true).
     pub fn patch(&self, rank: usize, ghosted: bool) -> Patch {
-        let (p, starts) = (self.processes(), self.starts());
+        self.patch_from(&self.starts(), rank, ghosted)
+    }
+
+    /// [`BoxLayout::patch`], given [`BoxLayout::starts`]: the exchanges ask
+    /// it for the owner of every ghost, where making the starts anew each
+    /// time took most of their set-up.
+    fn patch_from(&self, starts: &[Vec<usize>; 3], rank: usize, ghosted: bool) -> Patch {
+        let p = self.processes();
         let row = [rank % p[0], (rank / p[0]) % p[1], rank / (p[0] * p[1])];
         let mut patch = Patch { start: [0; 3], size: [1; 3] };
         for d in 0..3 {
@@ -208,7 +215,7 @@ impl<'p> GhostExchange<'p> {
                 for i in ghosts {
                     let n = [i, j, k];
                     let owner = owner(layout, &starts, n);
-                    let theirs = layout.patch(owner, true);
+                    let theirs = layout.patch_from(&starts, owner, true);
                     let index = to_petsc_int(theirs.offset(n), "a ghost's index")?;
                     leaves.push(to_petsc_int(ghosted.offset(n), "a ghost's index")?);
                     remotes.push(sys::PetscSFNode { rank: to_petsc_int(owner, "a rank")?, index });
@@ -361,7 +368,7 @@ impl<'p> FaceExchange<'p> {
         for (leaf, n) in faces.points() {
             let owner = owner(layout, &starts, n);
             leaves.push(to_petsc_int(leaf, "a ghost's index")?);
-            let index = to_petsc_int(layout.patch(owner, false).offset(n), "a point's index")?;
+            let index = to_petsc_int(layout.patch_from(&starts, owner, false).offset(n), "a point's index")?;
             remotes.push(sys::PetscSFNode { rank: to_petsc_int(owner, "a rank")?, index });
         }
         // Roots: the owners' owned values, as in their global vectors.
